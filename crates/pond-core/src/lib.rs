@@ -1,0 +1,20 @@
+//! Pond's domain: the rules of a referral program that pays both sides, never
+//! pays like a pyramid, and pays each reward exactly once.
+//!
+//! Everything here is pure and synchronous: it decides, the store persists,
+//! the server and CLI are doors. Nothing in this crate knows about HTTP, SQL or
+//! async, which is what lets the same rules run under both storage backends
+//! and in property tests.
+
+pub mod attribution;
+pub mod code;
+pub mod compliance;
+pub mod fraud;
+pub mod identity;
+pub mod ledger;
+pub mod privacy;
+pub mod program;
+pub mod reward;
+pub mod validation;
+
+pub use validation::Invalid;
