@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// How a referral was attributed, recorded on the referral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The friend signed up carrying the inviter's code (link or QR).

@@ -15,6 +15,7 @@ use serde::Serialize;
 
 /// A criterion a program can break. Its code is stable and appears in API errors.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Criterion {
     /// A reward on a referral's referrals (depth > 1): 拉人头, indirect recruiting.
@@ -41,6 +42,7 @@ impl Criterion {
 
 /// A program the guard accepted, with anything the shop should still hear.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Verdict {
     /// Lawful but worth a second look, such as a one-sided program.
     pub warnings: Vec<Warning>,
@@ -48,6 +50,7 @@ pub struct Verdict {
 
 /// Something lawful but unwise.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Warning {
     /// A stable code (`one_sided`).
     pub code: &'static str,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// Why a referral was flagged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Reason {
     /// Inviter and invitee share an identity key (phone, email alias, WeChat id).

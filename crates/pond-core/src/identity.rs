@@ -7,6 +7,7 @@ use std::fmt;
 
 /// Which kind of identity a key is. A key (kind, value) belongs to one member.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum KeyKind {
     /// The shop's own customer id (POS, web shop).

@@ -14,6 +14,7 @@ pub mod identity;
 pub mod ledger;
 pub mod privacy;
 pub mod program;
+pub mod referral;
 pub mod reward;
 pub mod validation;
 

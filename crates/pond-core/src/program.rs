@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 /// Which side of a referral a reward goes to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Side {
     /// The member who shared the link.
@@ -37,6 +38,7 @@ impl Side {
 /// the others exist so that a rule asking for them can be named and refused
 /// by the compliance guard instead of being silently reinterpreted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Basis {
     /// The direct referral itself qualified (the friend signed up, or bought).
@@ -50,6 +52,7 @@ pub enum Basis {
 
 /// One reward line of a program.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct RewardRule {
     /// Who receives it.
@@ -79,6 +82,7 @@ pub const STAGE_QUALIFIED: &str = "qualified";
 /// A grant every new member of the program receives on joining, referred or not
 /// (Dropbox's 2 GB base).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct BaseGrant {
     /// How much.
@@ -89,6 +93,7 @@ pub struct BaseGrant {
 
 /// The event that makes a referral count.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Qualifying {
     /// The friend signed up.
@@ -110,6 +115,7 @@ pub enum Qualifying {
 
 /// Where a program is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Being prepared: links work, nothing is attributed.
@@ -149,6 +155,7 @@ impl Status {
 /// Everything a shop says about a program. It passes [`ProgramSpec::validate`]
 /// and the compliance guard before it is stored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ProgramSpec {
     /// A name for people.
@@ -182,9 +189,11 @@ pub struct ProgramSpec {
     pub purchase_required_to_refer: bool,
     /// When the program opens; none means now.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub starts_at: Option<Timestamp>,
     /// When it closes; none means open-ended.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = DateTime))]
     pub ends_at: Option<Timestamp>,
     /// Its status.
     #[serde(default)]

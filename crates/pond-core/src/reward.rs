@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 /// The life of one reward: pending through its hold, then approved (and in
 /// the ledger) or voided (refund, cancel, rejected review). Never both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RewardStatus {
     /// Waiting for its hold to pass and any review to clear.

@@ -1,0 +1,111 @@
+//! `/api/v1/members`.
+
+use super::params::{Id, Q, limit};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Caller, Write};
+use crate::members::{self, MemberInput, MemberView};
+use crate::rewards::{self, Balance, EntryView, Redemption, RedemptionInput};
+use crate::{App, write};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde::Deserialize;
+use utoipa::{IntoParams, ToSchema};
+
+/// Create a member, optionally referred by `referral_code`.
+#[utoipa::path(post, path = "/api/v1/members", tag = "members", request_body = MemberInput,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
+    responses((status = 201, body = MemberView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(State(app): State<App>, w: Write<MemberInput>) -> ApiResult<Response> {
+    let now = app.now();
+    let a = app.clone();
+    write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {
+        Box::pin(async move { members::create(&a, tx, w.body, now).await })
+    })
+    .await
+}
+
+/// Paging and search.
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// Part of a name or identity key.
+    pub q: Option<String>,
+    /// Only ids below this one (the last id of the previous page).
+    pub before: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Search members, newest first.
+#[utoipa::path(get, path = "/api/v1/members", tag = "members", params(ListQuery),
+    responses((status = 200, body = Vec<MemberView>)), security(("bearer" = [])))]
+pub async fn list(State(app): State<App>, _: Caller, Q(q): Q<ListQuery>) -> ApiResult<Json<Vec<MemberView>>> {
+    let mut tx = app.store.read().await?;
+    let found = pond_store::members::search(&mut tx, q.q.as_deref(), q.before, limit(q.limit)).await?;
+    let mut out = Vec::with_capacity(found.len());
+    for m in found {
+        out.push(members::view(&mut tx, m).await?);
+    }
+    Ok(Json(out))
+}
+
+/// One member.
+#[utoipa::path(get, path = "/api/v1/members/{id}", tag = "members",
+    responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn get_one(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<Json<MemberView>> {
+    let mut tx = app.store.read().await?;
+    Ok(Json(members::get(&mut tx, id).await?))
+}
+
+async fn exists(tx: &mut pond_store::Tx, id: i64) -> ApiResult<()> {
+    match pond_store::members::get(tx, id).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::not_found("member")),
+    }
+}
+
+/// A member's balances, one per unit: the sums of their ledger entries.
+#[utoipa::path(get, path = "/api/v1/members/{id}/balances", tag = "members",
+    responses((status = 200, body = Vec<Balance>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn balances(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<Json<Vec<Balance>>> {
+    let mut tx = app.store.read().await?;
+    exists(&mut tx, id).await?;
+    Ok(Json(rewards::balances(&mut tx, id).await?))
+}
+
+/// Paging for the ledger.
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LedgerQuery {
+    /// Only entries below this id.
+    pub before: Option<i64>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// A member's ledger entries, newest first.
+#[utoipa::path(get, path = "/api/v1/members/{id}/ledger", tag = "members", params(LedgerQuery),
+    responses((status = 200, body = Vec<EntryView>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn ledger(State(app): State<App>, _: Caller, Id(id): Id, Q(q): Q<LedgerQuery>) -> ApiResult<Json<Vec<EntryView>>> {
+    let mut tx = app.store.read().await?;
+    exists(&mut tx, id).await?;
+    let entries = pond_store::ledger::entries_of(&mut tx, id, q.before, limit(q.limit)).await?;
+    Ok(Json(entries.into_iter().map(EntryView::from).collect()))
+}
+
+/// Spend part of a member's balance; never below zero.
+#[utoipa::path(post, path = "/api/v1/members/{id}/redemptions", tag = "members", request_body = RedemptionInput,
+    responses((status = 201, body = Redemption), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn redeem(State(app): State<App>, Id(id): Id, w: Write<RedemptionInput>) -> ApiResult<Response> {
+    let now = app.now();
+    write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {
+        Box::pin(async move {
+            exists(tx, id).await?;
+            rewards::redeem(tx, id, w.body, now).await
+        })
+    })
+    .await
+}

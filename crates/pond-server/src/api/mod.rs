@@ -1,0 +1,93 @@
+//! The JSON API under `/api/v1`, the public redirects, and the router.
+
+mod members;
+mod params;
+mod programs;
+mod referrals;
+
+use crate::error::{ApiError, ErrorBody, ErrorDetail};
+use crate::{App, BODY_LIMIT, redirect};
+use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+/// The OpenAPI document, generated from the handlers and types.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Pond API", version = "1", description = "Referral programs that pay both sides, exactly once, and never like a pyramid."),
+    paths(
+        programs::create, programs::list, programs::get_one, programs::patch, programs::link,
+        members::create, members::list, members::get_one, members::balances, members::ledger, members::redeem,
+        referrals::attribute, referrals::list, referrals::get_one, referrals::approve, referrals::reject,
+        referrals::event,
+    ),
+    components(schemas(ErrorBody, ErrorDetail)),
+    modifiers(&Bearer),
+    tags((name = "programs"), (name = "members"), (name = "referrals"), (name = "events")),
+)]
+pub struct ApiDoc;
+
+struct Bearer;
+
+impl Modify for Bearer {
+    fn modify(&self, api: &mut utoipa::openapi::OpenApi) {
+        if let Some(c) = api.components.as_mut() {
+            c.add_security_scheme(
+                "bearer",
+                SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+            );
+        }
+    }
+}
+
+/// The whole HTTP surface.
+pub fn router(app: App) -> Router {
+    let api = Router::new()
+        .route("/programs", post(programs::create).get(programs::list))
+        .route("/programs/{id}", get(programs::get_one).patch(programs::patch))
+        .route("/programs/{id}/links", post(programs::link))
+        .route("/members", post(members::create).get(members::list))
+        .route("/members/{id}", get(members::get_one))
+        .route("/members/{id}/balances", get(members::balances))
+        .route("/members/{id}/ledger", get(members::ledger))
+        .route("/members/{id}/redemptions", post(members::redeem))
+        .route("/referrals", post(referrals::attribute).get(referrals::list))
+        .route("/referrals/{id}", get(referrals::get_one))
+        .route("/referrals/{id}/approve", post(referrals::approve))
+        .route("/referrals/{id}/reject", post(referrals::reject))
+        .route("/events", post(referrals::event))
+        .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+        .method_not_allowed_fallback(method_not_allowed);
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/r/{code}", get(redirect::follow))
+        .route("/r/{code}/qr.svg", get(redirect::qr_svg))
+        .route("/r/{code}/qr.png", get(redirect::qr_png))
+        .route("/healthz", get(|| async { "ok" }))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(BODY_LIMIT))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(TraceLayer::new_for_http())
+        .with_state(app)
+}
+
+async fn not_found() -> impl IntoResponse {
+    ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    ApiError::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this route does not take that method",
+    )
+}

@@ -1,0 +1,177 @@
+//! Pond's doors: the JSON API under `/api/v1`, the `/r/{code}` redirects
+//! and QR codes, and the background jobs, over any [`pond_store::Store`].
+//!
+//! The referral flows themselves ([`members`], [`referrals`], [`rewards`],
+//! [`events`]) live here too, as transaction scripts: each reads what it
+//! needs inside one transaction, asks `pond-core` to decide, and writes the
+//! outcome. The CLI calls the same functions, so it and the API cannot drift.
+
+pub mod api;
+pub mod error;
+pub mod events;
+pub mod extract;
+pub mod jobs;
+pub mod members;
+pub mod programs;
+pub mod qr;
+pub mod redirect;
+pub mod referrals;
+pub mod rewards;
+pub mod tokens;
+pub mod write;
+
+use jiff::Timestamp;
+use pond_core::fraud::Limits;
+use pond_core::identity::Region;
+use pond_store::Store;
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+use tokio::net::TcpListener;
+
+/// Largest request body accepted, in bytes.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+/// How long a validated token is trusted without asking the database;
+/// revoking one takes effect within this time.
+const TOKEN_CACHE_TTL: Duration = Duration::from_secs(30);
+
+/// Settings of a running server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where to listen (`127.0.0.1:8080`; port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// The public base URL used in links and QR codes; defaults to the listen address.
+    pub public_url: Option<String>,
+    /// The shop's country, for phone numbers without a country code.
+    pub region: Region,
+    /// Fraud thresholds.
+    pub fraud: Limits,
+    /// How often the approval job looks for rewards whose hold has ended.
+    pub approve_every: Duration,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            region: Region::default(),
+            fraud: Limits::default(),
+            approve_every: Duration::from_secs(30),
+        }
+    }
+}
+
+/// Shared state of the app: cheap to clone into every request.
+#[derive(Clone)]
+pub struct App {
+    /// The database.
+    pub store: Store,
+    /// Settings.
+    pub config: Arc<Config>,
+    /// The public base URL, without a trailing slash.
+    pub public_url: Arc<str>,
+    /// The secret behind keyed hashes of IPs and devices.
+    pub hash_key: Arc<[u8]>,
+    tokens: Arc<RwLock<HashMap<String, (String, Instant)>>>,
+}
+
+impl App {
+    /// Builds the app state over an opened store.
+    pub async fn new(store: Store, config: Config, public_url: String) -> Result<Self, pond_store::StoreError> {
+        let mut tx = store.write().await?;
+        let hash_key = pond_store::instance::hash_key(&mut tx).await?;
+        tx.commit().await?;
+        Ok(App {
+            store,
+            config: Arc::new(config),
+            public_url: public_url.trim_end_matches('/').into(),
+            hash_key: hash_key.into(),
+            tokens: Arc::default(),
+        })
+    }
+
+    /// The current instant. One place, so that tests and jobs agree.
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+    }
+
+    /// A keyed hash of a personal value (IP, user agent, device id).
+    pub fn hash(&self, value: &str) -> String {
+        pond_core::privacy::keyed_hash(&self.hash_key, value)
+    }
+
+    /// The name of the live token with this hash, cached briefly.
+    pub async fn token_name(&self, hash: &str) -> Result<Option<String>, pond_store::StoreError> {
+        if let Ok(cache) = self.tokens.read() {
+            if let Some((name, seen)) = cache.get(hash) {
+                if seen.elapsed() < TOKEN_CACHE_TTL {
+                    return Ok(Some(name.clone()));
+                }
+            }
+        }
+        let mut tx = self.store.read().await?;
+        let token = pond_store::tokens::by_hash(&mut tx, hash).await?;
+        drop(tx);
+        if let (Some(t), Ok(mut cache)) = (&token, self.tokens.write()) {
+            cache.insert(hash.to_string(), (t.name.clone(), Instant::now()));
+        }
+        Ok(token.map(|t| t.name))
+    }
+}
+
+/// A server bound to its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    app: App,
+}
+
+impl Application {
+    /// Opens nothing new: binds the listener first (so port 0 resolves) and
+    /// prepares the app over `store`.
+    pub async fn build(store: Store, config: Config) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind(config.listen).await?;
+        let addr = listener.local_addr()?;
+        let public_url = config
+            .public_url
+            .clone()
+            .unwrap_or_else(|| format!("http://{addr}"));
+        let app = App::new(store, config, public_url).await?;
+        Ok(Application { listener, app })
+    }
+
+    /// The bound port.
+    pub fn port(&self) -> u16 {
+        self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
+    }
+
+    /// The public base URL.
+    pub fn url(&self) -> String {
+        self.app.public_url.to_string()
+    }
+
+    /// The app state (for the CLI and tests).
+    pub fn app(&self) -> &App {
+        &self.app
+    }
+
+    /// Serves until `shutdown` resolves, running the background jobs.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let jobs = jobs::spawn(self.app.clone());
+        let router = api::router(self.app.clone());
+        axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await?;
+        jobs.abort();
+        self.app.store.close().await;
+        Ok(())
+    }
+}

@@ -1,0 +1,95 @@
+//! Programs: validated, reviewed by the compliance guard on every save.
+
+use crate::error::{ApiError, ApiResult};
+use jiff::Timestamp;
+use pond_core::compliance;
+use pond_core::program::ProgramSpec;
+use pond_store::programs::{Program, StoredWarning};
+use pond_store::{Tx, programs as store};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// A program as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProgramView {
+    /// Pond's id.
+    pub id: i64,
+    /// The settings.
+    #[serde(flatten)]
+    pub spec: ProgramSpec,
+    /// What the compliance guard said (empty when all is well).
+    pub warnings: Vec<WarningView>,
+    /// Created (RFC 3339).
+    pub created_at: String,
+    /// Last changed (RFC 3339).
+    pub updated_at: String,
+}
+
+/// A warning from the guard.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WarningView {
+    /// Stable code, such as `one_sided`.
+    pub code: String,
+    /// A sentence.
+    pub message: String,
+}
+
+impl From<Program> for ProgramView {
+    fn from(p: Program) -> Self {
+        ProgramView {
+            id: p.id,
+            spec: p.spec,
+            warnings: p
+                .warnings
+                .into_iter()
+                .map(|w| WarningView {
+                    code: w.code,
+                    message: w.message,
+                })
+                .collect(),
+            created_at: p.created_at.to_string(),
+            updated_at: p.updated_at.to_string(),
+        }
+    }
+}
+
+fn vet(spec: &ProgramSpec) -> ApiResult<Vec<StoredWarning>> {
+    spec.validate()?;
+    let verdict = compliance::review(spec)?;
+    Ok(verdict.warnings.iter().map(StoredWarning::from).collect())
+}
+
+/// Creates a program after validation and the compliance guard.
+pub async fn create(tx: &mut Tx, spec: ProgramSpec, now: Timestamp) -> ApiResult<ProgramView> {
+    let warnings = vet(&spec)?;
+    let id = store::insert(tx, &spec, &warnings, now).await?;
+    get(tx, id).await
+}
+
+/// Replaces fields of a program with those in `patch` (a JSON object), then
+/// validates and reviews the result as a whole.
+pub async fn update(tx: &mut Tx, id: i64, patch: serde_json::Value, now: Timestamp) -> ApiResult<ProgramView> {
+    let current = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("program"))?;
+    let serde_json::Value::Object(patch) = patch else {
+        return Err(ApiError::unprocessable("invalid_body", "send a JSON object of fields to change"));
+    };
+    let mut merged = serde_json::to_value(&current.spec).map_err(|e| ApiError::internal(&e))?;
+    if let serde_json::Value::Object(m) = &mut merged {
+        m.extend(patch);
+    }
+    let spec: ProgramSpec = serde_json::from_value(merged)
+        .map_err(|e| ApiError::unprocessable("invalid_body", e.to_string()))?;
+    let warnings = vet(&spec)?;
+    store::update(tx, id, &spec, &warnings, now).await?;
+    get(tx, id).await
+}
+
+/// One program.
+pub async fn get(tx: &mut Tx, id: i64) -> ApiResult<ProgramView> {
+    Ok(store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("program"))?.into())
+}
+
+/// All programs.
+pub async fn list(tx: &mut Tx) -> ApiResult<Vec<ProgramView>> {
+    Ok(store::list(tx).await?.into_iter().map(ProgramView::from).collect())
+}

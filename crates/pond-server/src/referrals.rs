@@ -1,0 +1,322 @@
+//! Attribution, qualification and review of referrals: the heart of the
+//! engine. Each function runs inside the caller's transaction.
+
+use crate::error::{ApiError, ApiResult};
+use crate::rewards::{self, RewardView};
+use crate::App;
+use jiff::{SignedDuration, Timestamp};
+use pond_core::attribution::{self, Source};
+use pond_core::fraud::{self, Signals};
+use pond_core::program::ProgramSpec;
+use pond_core::referral::{Review, Status};
+use pond_core::reward::RewardStatus;
+use pond_store::referrals::{NewReferral, Referral};
+use pond_store::{Tx, lock_member, links, members, programs, referrals as store};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// A referral as the API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReferralView {
+    /// Pond's id.
+    pub id: i64,
+    /// The program.
+    pub program_id: i64,
+    /// Who shared.
+    pub inviter_id: i64,
+    /// Who came.
+    pub invitee_id: i64,
+    /// `signup`, `checkout_code` or `checkout_phone`.
+    pub source: Source,
+    /// `attributed`, `qualified` or `rejected`.
+    pub status: Status,
+    /// `clear`, `flagged`, `approved` or `rejected`.
+    pub review: Review,
+    /// Why it was flagged.
+    pub reasons: Vec<fraud::Reason>,
+    /// When it was attributed (RFC 3339).
+    pub attributed_at: String,
+    /// When it qualified.
+    pub qualified_at: Option<String>,
+    /// The reviewer's note.
+    pub review_note: Option<String>,
+    /// Its rewards.
+    pub rewards: Vec<RewardView>,
+}
+
+/// Builds the view of a referral with its rewards.
+pub async fn view(tx: &mut Tx, r: Referral) -> ApiResult<ReferralView> {
+    let rewards = rewards::of_referral(tx, r.id).await?;
+    Ok(ReferralView {
+        id: r.id,
+        program_id: r.program_id,
+        inviter_id: r.inviter_id,
+        invitee_id: r.invitee_id,
+        source: r.source,
+        status: r.status,
+        review: r.review,
+        reasons: r.reasons,
+        attributed_at: r.attributed_at.to_string(),
+        qualified_at: r.qualified_at.map(|t| t.to_string()),
+        review_note: r.review_note,
+        rewards,
+    })
+}
+
+/// Who the new customer says referred them, and how.
+pub struct Touch {
+    /// The program.
+    pub program_id: i64,
+    /// The inviter.
+    pub inviter_id: i64,
+    /// The link, when a code was used.
+    pub link_id: Option<i64>,
+    /// How.
+    pub source: Source,
+}
+
+/// The outcome of an attribution attempt.
+pub enum Attributed {
+    /// A new referral was recorded.
+    New(Referral),
+    /// The member was already referred: the first touch stands.
+    Existing(Referral),
+}
+
+/// Resolves a typed or scanned code to a touch in its program.
+pub async fn touch_by_code(tx: &mut Tx, code: &str, source: Source) -> ApiResult<Touch> {
+    let unknown = || ApiError::not_found("referral code").field("referral_code");
+    let code = pond_core::code::ReferralCode::parse(code).map_err(|_| unknown())?;
+    let link = links::by_code(tx, code.as_str()).await?.ok_or_else(unknown)?;
+    Ok(Touch {
+        program_id: link.program_id,
+        inviter_id: link.member_id,
+        link_id: Some(link.id),
+        source,
+    })
+}
+
+/// Attributes `invitee` to the touch's inviter, unless already referred
+/// (the first touch wins). Fraud signals are gathered here and judged by
+/// `pond-core`; a flagged referral is recorded, waiting for review.
+pub async fn attribute(app: &App, tx: &mut Tx, invitee: i64, t: &Touch, now: Timestamp) -> ApiResult<Attributed> {
+    if let Some(r) = store::of_invitee(tx, invitee).await? {
+        return Ok(Attributed::Existing(r));
+    }
+    if t.inviter_id == invitee {
+        return Err(ApiError::unprocessable(
+            "self_referral",
+            "a member cannot refer themselves",
+        ));
+    }
+    let program = programs::get(tx, t.program_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
+    if !program.spec.is_open(now) {
+        return Err(ApiError::unprocessable(
+            "program_closed",
+            format!("program {} is not taking referrals ({})", program.id, program.spec.status.as_str()),
+        ));
+    }
+    let inviter = members::get(tx, t.inviter_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("inviter"))?;
+    let member = members::get(tx, invitee)
+        .await?
+        .ok_or_else(|| ApiError::not_found("member"))?;
+
+    let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
+    let burst_since = now - SignedDuration::from_hours(i64::from(app.config.fraud.burst_hours));
+    let signals = Signals {
+        shared_identity: members::share_a_key(tx, inviter.id, member.id).await?,
+        same_device: same(&inviter.device_hash, &member.device_hash),
+        same_ip: same(&inviter.ip_hash, &member.ip_hash),
+        existing_customer: member.existing_customer
+            || pond_store::events::paid_before(tx, member.id, now).await?
+            || attribution::checkout_allowed(member.created_at, now, program.spec.attribution_window_days)
+                .is_err(),
+        referrals_from_ip: match &member.ip_hash {
+            Some(ip) => store::count_from_ip(tx, ip, burst_since).await?,
+            None => 0,
+        },
+        closed_loop: is_upstream(tx, member.id, inviter.id).await?,
+    };
+    let reasons = fraud::assess(&signals, app.config.fraud);
+    let new = NewReferral {
+        program_id: program.id,
+        inviter_id: inviter.id,
+        invitee_id: member.id,
+        link_id: t.link_id,
+        source: t.source,
+        reasons,
+        ip_hash: member.ip_hash.clone(),
+    };
+    match store::insert(tx, &new, now).await? {
+        Some(id) => {
+            let r = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+            Ok(Attributed::New(r))
+        }
+        // Raced with another attribution of the same member: theirs came first.
+        None => {
+            let r = store::of_invitee(tx, invitee)
+                .await?
+                .ok_or_else(|| ApiError::not_found("referral"))?;
+            Ok(Attributed::Existing(r))
+        }
+    }
+}
+
+/// Whether `candidate` is `member` or upstream of it: walking from `member`
+/// through who-referred-whom reaches `candidate`. Each member is referred
+/// once, so the walk is a path; its length is bounded in case of bad data.
+async fn is_upstream(tx: &mut Tx, candidate: i64, member: i64) -> ApiResult<bool> {
+    let mut at = member;
+    for _ in 0..256 {
+        match store::inviter_of(tx, at).await? {
+            Some(up) if up == candidate => return Ok(true),
+            Some(up) => at = up,
+            None => return Ok(false),
+        }
+    }
+    Ok(false)
+}
+
+/// Qualifies a referral: creates each side's pending reward exactly once
+/// and approves at once when there is no hold and no review. `reference`
+/// names what qualified it (an order id), so a refund can find it.
+pub async fn qualify(
+    tx: &mut Tx,
+    r: &Referral,
+    spec: &ProgramSpec,
+    reference: &str,
+    at: Timestamp,
+    now: Timestamp,
+) -> ApiResult<bool> {
+    if !attribution::within_window(r.attributed_at, at, spec.attribution_window_days) {
+        return Ok(false);
+    }
+    if !store::mark_qualified(tx, r.id, reference, at).await? {
+        return Ok(false);
+    }
+    // The cap counts this inviter's rewards: lock them so that two of their
+    // friends qualifying at once cannot both slip under it.
+    lock_member(tx, r.inviter_id).await?;
+    let rewarded = pond_store::rewards::inviter_rewarded(tx, r.program_id, r.inviter_id).await?;
+    for g in pond_core::reward::on_qualified(spec, rewarded, at) {
+        let member = match g.side {
+            pond_core::program::Side::Inviter => r.inviter_id,
+            pond_core::program::Side::Invitee => r.invitee_id,
+        };
+        if let Some(id) = pond_store::rewards::create(tx, r.program_id, r.id, member, &g, now).await? {
+            if pond_core::reward::may_approve(g.approve_after, r.review.holds_rewards(), now) {
+                rewards::approve(tx, id, now).await?;
+            }
+        }
+    }
+    Ok(true)
+}
+
+/// A reviewer's decision.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// Why, for the record.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+/// Approves or rejects a flagged referral. Approval releases its rewards
+/// whose hold has passed; rejection voids its pending rewards.
+pub async fn review(tx: &mut Tx, id: i64, decision: Review, note: Option<&str>, now: Timestamp) -> ApiResult<ReferralView> {
+    if note.is_some_and(|n| n.chars().count() > 1000) {
+        return Err(ApiError::unprocessable("invalid_note", "a note is at most 1000 characters").field("note"));
+    }
+    let r = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+    if !store::decide_review(tx, id, decision, note, now).await? {
+        return Err(ApiError::conflict(
+            "not_flagged",
+            format!("referral {id} is not waiting for review (review is `{}`)", r.review.as_str()),
+        ));
+    }
+    for reward in pond_store::rewards::of_referral(tx, id).await? {
+        if reward.status != RewardStatus::Pending {
+            continue;
+        }
+        match decision {
+            Review::Rejected => {
+                pond_store::rewards::settle(tx, reward.id, RewardStatus::Voided, now).await?;
+            }
+            _ if reward.approve_after <= now => rewards::approve(tx, reward.id, now).await?,
+            _ => {}
+        }
+    }
+    let r = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+    view(tx, r).await
+}
+
+/// Attribution at checkout: the friend names their inviter by code or phone.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CheckoutAttribution {
+    /// The new customer.
+    pub member_id: i64,
+    /// The inviter's referral code, if given.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// The inviter's phone, if given instead ("who referred you?").
+    #[serde(default)]
+    pub inviter_phone: Option<String>,
+    /// The program, required with `inviter_phone`.
+    #[serde(default)]
+    pub program_id: Option<i64>,
+}
+
+/// Result of an attribution request.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttributionResult {
+    /// False when the member was already referred (first touch wins).
+    pub created: bool,
+    /// The referral that stands.
+    pub referral: ReferralView,
+}
+
+/// Attributes at checkout by code or by the inviter's phone.
+pub async fn attribute_at_checkout(app: &App, tx: &mut Tx, input: CheckoutAttribution, now: Timestamp) -> ApiResult<AttributionResult> {
+    if members::get(tx, input.member_id).await?.is_none() {
+        return Err(ApiError::not_found("member").field("member_id"));
+    }
+    let touch = match (&input.code, &input.inviter_phone) {
+        (Some(code), None) => touch_by_code(tx, code, Source::CheckoutCode).await?,
+        (None, Some(phone)) => {
+            let program_id = input.program_id.ok_or_else(|| {
+                ApiError::unprocessable("missing_field", "program_id is required with inviter_phone").field("program_id")
+            })?;
+            let phone = pond_core::identity::Phone::parse(phone, app.config.region)
+                .map_err(|e| ApiError::from(e).field("inviter_phone"))?;
+            let inviter = members::owner_of(tx, pond_core::identity::KeyKind::Phone, phone.as_str())
+                .await?
+                .ok_or_else(|| ApiError::not_found("member with that phone").field("inviter_phone"))?;
+            Touch {
+                program_id,
+                inviter_id: inviter,
+                link_id: None,
+                source: Source::CheckoutPhone,
+            }
+        }
+        _ => {
+            return Err(ApiError::unprocessable(
+                "missing_field",
+                "give exactly one of `code` or `inviter_phone`",
+            )
+            .field("code"));
+        }
+    };
+    let (created, r) = match attribute(app, tx, input.member_id, &touch, now).await? {
+        Attributed::New(r) => (true, r),
+        Attributed::Existing(r) => (false, r),
+    };
+    Ok(AttributionResult {
+        created,
+        referral: view(tx, r).await?,
+    })
+}

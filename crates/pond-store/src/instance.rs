@@ -1,0 +1,49 @@
+//! Per-instance settings that must survive restarts, such as the secret
+//! behind keyed hashes (created once, on first use).
+
+use crate::{Result, Tx, on_conn};
+use rand::RngCore;
+
+/// The instance's secret for keyed hashes of IPs and devices, created on
+/// first call. It never leaves the database.
+pub async fn hash_key(tx: &mut Tx) -> Result<Vec<u8>> {
+    let mut fresh = [0u8; 32];
+    rand::rng().fill_bytes(&mut fresh);
+    let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
+    // Insert-if-absent then read: two processes starting at once agree.
+    on_conn!(tx, |c| sqlx::query(
+        "INSERT INTO instance (key, value) VALUES ('hash_key', $1) ON CONFLICT (key) DO NOTHING"
+    )
+    .bind(&fresh)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    let hexed: String = on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT value FROM instance WHERE key = 'hash_key'"
+    )
+    .fetch_one(c)
+    .await)?;
+    Ok(hexed.into_bytes())
+}
+
+/// A stored setting.
+pub async fn get(tx: &mut Tx, key: &str) -> Result<Option<String>> {
+    Ok(on_conn!(tx, |c| sqlx::query_scalar("SELECT value FROM instance WHERE key = $1")
+        .bind(key)
+        .fetch_optional(c)
+        .await)?)
+}
+
+/// Stores a setting, replacing any earlier value.
+pub async fn set(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
+    on_conn!(tx, |c| sqlx::query(
+        "INSERT INTO instance (key, value) VALUES ($1, $2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value"
+    )
+    .bind(key)
+    .bind(value)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}

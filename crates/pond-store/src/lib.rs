@@ -1,0 +1,67 @@
+//! Pond's storage: one set of repositories over SQLite or PostgreSQL.
+//!
+//! The backend is chosen from the URL. Both run the same portable SQL
+//! (`$n` placeholders, `ON CONFLICT`, `RETURNING`, integer instants in UTC
+//! milliseconds), so each query is written once; [`on_conn!`] compiles its
+//! body once per backend, which keeps dispatch static and avoids
+//! `sqlx::Any`'s type erasure. Only connection setup, migrations and the
+//! locking statement differ between the two.
+//!
+//! Every change runs inside a [`Tx`]. SQLite has one writer connection, so
+//! write transactions queue in the pool instead of failing with
+//! `SQLITE_BUSY`; readers use their own pool and WAL snapshots.
+
+mod db;
+pub use db::lock_member;
+pub mod events;
+pub mod idempotency;
+pub mod instance;
+pub mod ledger;
+pub mod links;
+pub mod members;
+pub mod programs;
+pub mod referrals;
+pub mod rewards;
+pub mod time;
+pub mod tokens;
+
+pub use db::{Backend, Store, Tx};
+
+/// A storage failure, with unique violations told apart so the doors can
+/// answer 409/422 instead of 500.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The row asked for does not exist.
+    #[error("not found")]
+    NotFound,
+    /// A UNIQUE constraint refused the write; the text names the constraint.
+    #[error("already exists: {0}")]
+    Conflict(String),
+    /// The database URL or options are unusable.
+    #[error("{0}")]
+    Config(String),
+    /// A stored value could not be read back into the domain (a bug or a hand edit).
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Anything else from the database driver.
+    #[error(transparent)]
+    Database(sqlx::Error),
+    /// A migration failed.
+    #[error(transparent)]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        match e {
+            sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::Database(d) if d.is_unique_violation() => {
+                StoreError::Conflict(d.constraint().unwrap_or(d.message()).to_string())
+            }
+            e => StoreError::Database(e),
+        }
+    }
+}
+
+/// Results of store calls.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

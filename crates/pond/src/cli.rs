@@ -1,0 +1,259 @@
+//! Command-line arguments, and the commands that work on the store directly.
+
+use anyhow::{Context, Result, bail};
+use clap::{Args, Parser, Subcommand};
+use jiff::Timestamp;
+use pond_server::error::ApiError;
+use pond_server::{App, Config};
+use pond_store::Store;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+/// Pond: grow a small shop through its own customers without burning their trust.
+#[derive(Debug, Parser)]
+#[command(name = "pond", version, about)]
+pub struct Cli {
+    /// The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(long, env = "POND_DATABASE_URL", default_value = "sqlite://pond.db", global = true)]
+    pub database_url: String,
+    /// Log as JSON lines on stderr.
+    #[arg(long, env = "POND_LOG_JSON", global = true)]
+    pub log_json: bool,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API and referral links.
+    Serve(ServeArgs),
+    /// Fill a fresh SQLite file with a flower shop's data, then serve it.
+    Demo(DemoArgs),
+    /// Apply the database migrations and exit.
+    Migrate,
+    /// Manage API tokens.
+    #[command(subcommand)]
+    Token(TokenCmd),
+    /// Create and list referral programs.
+    #[command(subcommand)]
+    Program(ProgramCmd),
+    /// Add members and read their balances.
+    #[command(subcommand)]
+    Member(MemberCmd),
+    /// Record an event (signup, order.paid, order.refunded, custom).
+    Event(EventArgs),
+}
+
+/// Where and how to serve.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "POND_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// The public base URL for links and QR codes (default: http://LISTEN).
+    #[arg(long, env = "POND_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// The shop's country (ISO code) for phone numbers without +.
+    #[arg(long, env = "POND_REGION", default_value = "CN")]
+    pub region: String,
+}
+
+impl ServeArgs {
+    /// The server settings these arguments describe.
+    pub fn config(&self) -> Result<Config> {
+        let region = pond_core::identity::Region::parse(&self.region).map_err(|e| anyhow::anyhow!(e))?;
+        Ok(Config {
+            listen: self.listen,
+            public_url: self.public_url.clone(),
+            region,
+            ..Config::default()
+        })
+    }
+}
+
+/// The demo.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// The SQLite file to (re)create.
+    #[arg(long, default_value = "pond-demo.db")]
+    pub file: PathBuf,
+    /// Keep an existing file instead of starting afresh.
+    #[arg(long)]
+    pub keep: bool,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+/// Token commands.
+#[derive(Debug, Subcommand)]
+pub enum TokenCmd {
+    /// Create a token; it is printed alone on the last line.
+    Create {
+        /// Who or what it is for.
+        #[arg(long)]
+        name: String,
+    },
+}
+
+/// Program commands.
+#[derive(Debug, Subcommand)]
+pub enum ProgramCmd {
+    /// Create a program from a JSON spec (the API's body); `-` reads stdin.
+    Create {
+        /// The spec file.
+        file: PathBuf,
+    },
+    /// List programs as JSON.
+    List,
+}
+
+/// Member commands.
+#[derive(Debug, Subcommand)]
+pub enum MemberCmd {
+    /// Add a member.
+    Add {
+        /// Display name.
+        #[arg(long)]
+        name: Option<String>,
+        /// Phone (E.164, or national in the shop's region).
+        #[arg(long)]
+        phone: Option<String>,
+        /// Email.
+        #[arg(long)]
+        email: Option<String>,
+        /// The shop's own customer id.
+        #[arg(long)]
+        external_id: Option<String>,
+        /// The referral code they came with.
+        #[arg(long)]
+        referral_code: Option<String>,
+    },
+    /// A member's personal link in a program.
+    Link {
+        /// Member id.
+        member: i64,
+        /// Program id.
+        #[arg(long)]
+        program: i64,
+    },
+    /// A member's balances.
+    Balances {
+        /// Member id.
+        member: i64,
+    },
+}
+
+/// An event.
+#[derive(Debug, Args)]
+pub struct EventArgs {
+    /// `signup`, `order.paid`, `order.refunded`, `order.cancelled` or custom.
+    #[arg(long = "type")]
+    pub kind: String,
+    /// The member.
+    #[arg(long)]
+    pub member: i64,
+    /// The order id, for order events.
+    #[arg(long)]
+    pub order: Option<String>,
+    /// The order total in minor units, for order.paid.
+    #[arg(long)]
+    pub amount: Option<i64>,
+}
+
+async fn app(store: &Store) -> Result<App> {
+    let public = std::env::var("POND_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    Ok(App::new(store.clone(), Config::default(), public).await?)
+}
+
+fn print<T: serde::Serialize>(v: &T) -> Result<()> {
+    println!("{}", serde_json::to_string_pretty(v)?);
+    Ok(())
+}
+
+fn fail(e: ApiError) -> anyhow::Error {
+    match e.field {
+        Some(f) => anyhow::anyhow!("{} ({}, field {f})", e.message, e.code),
+        None => anyhow::anyhow!("{} ({})", e.message, e.code),
+    }
+}
+
+/// `pond program ...`.
+pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
+    match cmd {
+        ProgramCmd::Create { file } => {
+            let text = if file.as_os_str() == "-" {
+                std::io::read_to_string(std::io::stdin())?
+            } else {
+                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+            };
+            let spec = serde_json::from_str(&text).context("the spec is not a valid program")?;
+            let mut tx = store.write().await?;
+            let p = pond_server::programs::create(&mut tx, spec, Timestamp::now()).await.map_err(fail)?;
+            tx.commit().await?;
+            print(&p)
+        }
+        ProgramCmd::List => {
+            let mut tx = store.read().await?;
+            print(&pond_server::programs::list(&mut tx).await.map_err(fail)?)
+        }
+    }
+}
+
+/// `pond member ...`.
+pub async fn member(store: &Store, cmd: MemberCmd) -> Result<()> {
+    let app = app(store).await?;
+    match cmd {
+        MemberCmd::Add { name, phone, email, external_id, referral_code } => {
+            let input = pond_server::members::MemberInput {
+                name,
+                phone,
+                email,
+                external_id,
+                referral_code,
+                ..Default::default()
+            };
+            let mut tx = store.write().await?;
+            let m = pond_server::members::create(&app, &mut tx, input, Timestamp::now()).await.map_err(fail)?;
+            tx.commit().await?;
+            print(&m)
+        }
+        MemberCmd::Link { member, program } => {
+            let mut tx = store.write().await?;
+            if pond_store::members::get(&mut tx, member).await?.is_none() {
+                bail!("member {member} not found");
+            }
+            if pond_store::programs::get(&mut tx, program).await?.is_none() {
+                bail!("program {program} not found");
+            }
+            let l = pond_store::links::get_or_create(&mut tx, program, member, Timestamp::now()).await?;
+            tx.commit().await?;
+            println!("{}", pond_server::redirect::link_url(&app, &l.code));
+            Ok(())
+        }
+        MemberCmd::Balances { member } => {
+            let mut tx = store.read().await?;
+            if pond_store::members::get(&mut tx, member).await?.is_none() {
+                bail!("member {member} not found");
+            }
+            print(&pond_server::rewards::balances(&mut tx, member).await.map_err(fail)?)
+        }
+    }
+}
+
+/// `pond event ...`.
+pub async fn event(store: &Store, e: EventArgs) -> Result<()> {
+    let input = pond_server::events::EventInput {
+        id: None,
+        kind: e.kind,
+        member_id: e.member,
+        order_id: e.order,
+        amount: e.amount,
+        occurred_at: None,
+    };
+    let mut tx = store.write().await?;
+    let r = pond_server::events::apply(&mut tx, input, Timestamp::now()).await.map_err(fail)?;
+    tx.commit().await?;
+    print(&r)
+}

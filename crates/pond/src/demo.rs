@@ -1,0 +1,159 @@
+//! `pond demo`: six months of a flower studio's referral program, written
+//! through the same flows the API uses, so the demo exercises the real
+//! rules: two-sided rewards, holds, refunds, caps and fraud flags.
+
+use anyhow::Result;
+use jiff::{SignedDuration, Timestamp};
+use pond_server::App;
+use pond_server::error::ApiError;
+use pond_server::events::EventInput;
+use pond_server::members::MemberInput;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "林", "何"];
+const GIVEN: &[&str] = &["芳", "静", "敏", "丽", "婷", "雪", "晨", "悦", "琳", "欣", "佳", "颖", "涛", "磊", "洋"];
+const ENGLISH: &[&str] = &["Amy", "Ben", "Chloe", "Daisy", "Ethan", "Fiona", "Grace", "Iris", "Lily", "Rose"];
+
+fn err(e: ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}: {}", e.code, e.message)
+}
+
+fn name(rng: &mut StdRng) -> String {
+    if rng.random_bool(0.15) {
+        ENGLISH[rng.random_range(0..ENGLISH.len())].to_string()
+    } else {
+        format!(
+            "{}{}",
+            SURNAMES[rng.random_range(0..SURNAMES.len())],
+            GIVEN[rng.random_range(0..GIVEN.len())]
+        )
+    }
+}
+
+/// Fills the store behind `app` and returns an API token for it.
+pub async fn fill(app: &App) -> Result<String> {
+    let now = Timestamp::now();
+    let start = now - SignedDuration::from_hours(24 * 180);
+    let mut rng = StdRng::seed_from_u64(2008);
+
+    let mut tx = app.store.write().await?;
+    let token = pond_server::tokens::create(&mut tx, "demo", now).await?;
+    let blooms = pond_server::programs::create(
+        &mut tx,
+        serde_json::from_value(serde_json::json!({
+            "name": "花开分享 Share the blooms",
+            "rewards": [
+                {"side": "inviter", "depth": 1, "amount": 50, "unit": "points"},
+                {"side": "invitee", "depth": 1, "amount": 50, "unit": "points"}
+            ],
+            "base_grant": {"amount": 20, "unit": "points"},
+            "inviter_cap": 20,
+            "qualifying": {"type": "first_paid_order", "min_amount": 8800},
+            "attribution_window_days": 30,
+            "hold_days": 14,
+            "starts_at": start.to_string()
+        }))?,
+        start,
+    )
+    .await
+    .map_err(err)?;
+    let class = pond_server::programs::create(
+        &mut tx,
+        serde_json::from_value(serde_json::json!({
+            "name": "结伴学花艺 Bring a friend to class",
+            "rewards": [
+                {"side": "inviter", "depth": 1, "amount": 1, "unit": "coupon:CLASS50"},
+                {"side": "invitee", "depth": 1, "amount": 1, "unit": "coupon:CLASS50"}
+            ],
+            "inviter_cap": 10,
+            "qualifying": {"type": "custom", "name": "class.attended"},
+            "hold_days": 0,
+            "starts_at": start.to_string()
+        }))?,
+        start,
+    )
+    .await
+    .map_err(err)?;
+    tx.commit().await?;
+
+    let mut members: Vec<i64> = Vec::new();
+    let mut serial = 0u32;
+    for day in 0..180i64 {
+        let mut tx = app.store.write().await?;
+        let today = start + SignedDuration::from_hours(24 * day);
+        let organic = rng.random_range(1..=4);
+        let referred = if members.is_empty() { 0 } else { rng.random_range(0..=4) };
+        for i in 0..organic + referred {
+            serial += 1;
+            let at = today + SignedDuration::from_mins(rng.random_range(8 * 60..21 * 60));
+            let program = if rng.random_bool(0.8) { blooms.id } else { class.id };
+            let referral_code = if i >= organic {
+                let inviter = members[rng.random_range(0..members.len())];
+                let l = pond_store::links::get_or_create(&mut tx, program, inviter, at).await?;
+                Some(l.code)
+            } else {
+                None
+            };
+            // A few friends sign up from one café's Wi-Fi: the burst rule flags them.
+            let ip = if rng.random_bool(0.04) {
+                "203.0.113.7".to_string()
+            } else {
+                format!("198.51.{}.{}", rng.random_range(0..255), rng.random_range(1..255))
+            };
+            let input = MemberInput {
+                phone: Some(format!("+86139{:08}", 10_000_000 + serial)),
+                name: Some(name(&mut rng)),
+                referral_code,
+                ip: Some(ip),
+                existing_customer: rng.random_bool(0.02),
+                ..Default::default()
+            };
+            let m = pond_server::members::create(app, &mut tx, input, at).await.map_err(err)?;
+            members.push(m.id);
+            let buys = rng.random_bool(0.7);
+            if buys {
+                let paid_at = at + SignedDuration::from_hours(rng.random_range(1..24 * 10));
+                if paid_at < now {
+                    let order = format!("FS-{serial:05}");
+                    let amount = [6800, 8800, 12800, 19900, 29900][rng.random_range(0..5)];
+                    apply(&mut tx, m.id, "order.paid", Some(&order), Some(amount), paid_at).await?;
+                    if rng.random_bool(0.05) {
+                        let refund_at = paid_at + SignedDuration::from_hours(48);
+                        if refund_at < now {
+                            apply(&mut tx, m.id, "order.refunded", Some(&order), None, refund_at).await?;
+                        }
+                    }
+                }
+            }
+            if rng.random_bool(0.3) {
+                apply(&mut tx, m.id, "class.attended", None, None, at + SignedDuration::from_hours(72)).await?;
+            }
+        }
+        tx.commit().await?;
+    }
+    // Settle every reward whose hold has passed, as the server's job would.
+    pond_server::rewards::approve_due(&app.store, now).await.map_err(err)?;
+    tracing::info!(members = members.len(), "demo data written");
+    Ok(token)
+}
+
+async fn apply(
+    tx: &mut pond_store::Tx,
+    member: i64,
+    kind: &str,
+    order: Option<&str>,
+    amount: Option<i64>,
+    at: Timestamp,
+) -> Result<()> {
+    let e = EventInput {
+        id: None,
+        kind: kind.to_string(),
+        member_id: member,
+        order_id: order.map(str::to_string),
+        amount,
+        occurred_at: Some(at),
+    };
+    pond_server::events::apply(tx, e, at).await.map_err(err)?;
+    Ok(())
+}

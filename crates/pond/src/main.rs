@@ -1,0 +1,105 @@
+//! The `pond` command: serve, demo, migrate, tokens, and the shop's everyday
+//! tasks without the API. A thin shell over `pond-server`'s flows.
+
+mod cli;
+mod demo;
+
+use anyhow::{Context, Result};
+use clap::Parser;
+use cli::{Cli, Command, TokenCmd};
+use pond_server::{Application, Config};
+use pond_store::Store;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.log_json);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_logging(json: bool) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("POND_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=warn"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    if json {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+async fn open(url: &str) -> Result<Store> {
+    Store::open(url)
+        .await
+        .with_context(|| format!("opening the database at {url}"))
+}
+
+async fn run(cli: Cli) -> Result<()> {
+    let url = cli.database_url.clone();
+    match cli.command {
+        Command::Serve(s) => serve(open(&url).await?, s.config()?).await,
+        Command::Demo(d) => {
+            let path = d.file.clone();
+            if path.exists() && !d.keep {
+                for suffix in ["", "-wal", "-shm"] {
+                    let p = format!("{}{suffix}", path.display());
+                    let _ = std::fs::remove_file(&p);
+                }
+            }
+            let url = format!("sqlite://{}", path.display());
+            let store = open(&url).await?;
+            let app = Application::build(store, d.serve.config()?).await?;
+            let token = demo::fill(app.app()).await?;
+            println!("Demo data is in {}", path.display());
+            println!("API token: {token}");
+            serve_app(app).await
+        }
+        Command::Migrate => {
+            open(&url).await?;
+            println!("migrations applied to {url}");
+            Ok(())
+        }
+        Command::Token(TokenCmd::Create { name }) => {
+            let store = open(&url).await?;
+            let mut tx = store.write().await?;
+            let token = pond_server::tokens::create(&mut tx, &name, jiff::Timestamp::now()).await?;
+            tx.commit().await?;
+            store.close().await;
+            println!("Created token `{name}`. It is shown once; keep it secret:");
+            println!("{token}");
+            Ok(())
+        }
+        Command::Program(cmd) => cli::program(&open(&url).await?, cmd).await,
+        Command::Member(cmd) => cli::member(&open(&url).await?, cmd).await,
+        Command::Event(e) => cli::event(&open(&url).await?, e).await,
+    }
+}
+
+async fn serve(store: Store, config: Config) -> Result<()> {
+    let app = Application::build(store, config).await?;
+    serve_app(app).await
+}
+
+async fn serve_app(app: Application) -> Result<()> {
+    println!("Pond is running at {}", app.url());
+    println!("Press Ctrl-C to stop.");
+    app.run_until(async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+}
