@@ -60,7 +60,11 @@ impl ApiError {
 
     /// 404 for a missing resource.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} not found"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} not found"),
+        )
     }
 
     /// 422 for a request that is well-formed but cannot be done.

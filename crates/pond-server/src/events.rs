@@ -64,24 +64,45 @@ pub struct EventResult {
 }
 
 fn check(e: &EventInput) -> ApiResult<()> {
-    let bad = |field: &str, code: &str, msg: &str| Err(ApiError::unprocessable(code.to_string(), msg.to_string()).field(field));
+    let bad = |field: &str, code: &str, msg: &str| {
+        Err(ApiError::unprocessable(code.to_string(), msg.to_string()).field(field))
+    };
     if !is_event_name(&e.kind) {
-        return bad("type", "invalid_event_type", "an event type is 1 to 64 of a-z, 0-9, `.`, `_`, `-`");
+        return bad(
+            "type",
+            "invalid_event_type",
+            "an event type is 1 to 64 of a-z, 0-9, `.`, `_`, `-`",
+        );
     }
-    if e.id.as_ref().is_some_and(|id| id.is_empty() || id.len() > 128) {
+    if e.id
+        .as_ref()
+        .is_some_and(|id| id.is_empty() || id.len() > 128)
+    {
         return bad("id", "invalid_id", "an event id is 1 to 128 characters");
     }
     let is_order = e.kind.starts_with("order.");
     if is_order && !BUILTIN_EVENTS.contains(&e.kind.as_str()) {
-        return bad("type", "invalid_event_type", "order events are order.paid, order.refunded and order.cancelled");
+        return bad(
+            "type",
+            "invalid_event_type",
+            "order events are order.paid, order.refunded and order.cancelled",
+        );
     }
     match &e.order_id {
         None if is_order => return bad("order_id", "missing_field", "order events need order_id"),
-        Some(o) if o.is_empty() || o.len() > 128 => return bad("order_id", "invalid_order_id", "an order id is 1 to 128 characters"),
+        Some(o) if o.is_empty() || o.len() > 128 => {
+            return bad(
+                "order_id",
+                "invalid_order_id",
+                "an order id is 1 to 128 characters",
+            );
+        }
         _ => {}
     }
     match e.amount {
-        None if e.kind == "order.paid" => return bad("amount", "missing_field", "order.paid needs amount"),
+        None if e.kind == "order.paid" => {
+            return bad("amount", "missing_field", "order.paid needs amount");
+        }
         Some(a) if a < 0 => return bad("amount", "invalid_amount", "amount must not be negative"),
         _ => {}
     }
@@ -105,9 +126,10 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
     };
     let referral = pond_store::referrals::of_invitee(tx, e.member_id).await?;
     let Some(event_id) = pond_store::events::record(tx, &new, now).await? else {
-        let (first, _) = pond_store::events::existing(tx, e.id.as_deref(), &e.kind, e.order_id.as_deref())
-            .await?
-            .ok_or_else(|| ApiError::not_found("event"))?;
+        let (first, _) =
+            pond_store::events::existing(tx, e.id.as_deref(), &e.kind, e.order_id.as_deref())
+                .await?
+                .ok_or_else(|| ApiError::not_found("event"))?;
         return result(tx, first, true, Effect::None, referral.map(|r| r.id)).await;
     };
     let Some(r) = referral else {
@@ -116,7 +138,10 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
     let program = programs::get(tx, r.program_id)
         .await?
         .ok_or_else(|| ApiError::not_found("program"))?;
-    let reference = e.order_id.clone().unwrap_or_else(|| format!("event:{event_id}"));
+    let reference = e
+        .order_id
+        .clone()
+        .unwrap_or_else(|| format!("event:{event_id}"));
     let qualifies = r.status == Status::Attributed
         && match &program.spec.qualifying {
             Qualifying::Signup => e.kind == "signup",
@@ -142,7 +167,13 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
     result(tx, event_id, false, effect, Some(r.id)).await
 }
 
-async fn result(tx: &mut Tx, event_id: i64, duplicate: bool, effect: Effect, referral_id: Option<i64>) -> ApiResult<EventResult> {
+async fn result(
+    tx: &mut Tx,
+    event_id: i64,
+    duplicate: bool,
+    effect: Effect,
+    referral_id: Option<i64>,
+) -> ApiResult<EventResult> {
     let rewards = match referral_id {
         Some(id) => rewards::of_referral(tx, id).await?,
         None => Vec::new(),

@@ -1,8 +1,8 @@
 //! Extractors that turn raw requests into typed, authenticated input, with
 //! every rejection answered in the API's error shape.
 
-use crate::error::ApiError;
 use crate::App;
+use crate::error::ApiError;
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
@@ -21,13 +21,13 @@ impl FromRequestParts<App> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, app: &App) -> Result<Self, ApiError> {
-        let unauthorized = |m: &str| {
-            ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m.to_string())
-        };
-        let header = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .ok_or_else(|| unauthorized("send `Authorization: Bearer <token>`; create one with `pond token create`"))?;
+        let unauthorized =
+            |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m.to_string());
+        let header = parts.headers.get(header::AUTHORIZATION).ok_or_else(|| {
+            unauthorized(
+                "send `Authorization: Bearer <token>`; create one with `pond token create`",
+            )
+        })?;
         let token = header
             .to_str()
             .ok()
@@ -74,14 +74,21 @@ impl<T: DeserializeOwned> FromRequest<App> for Write<T> {
         let key = match parts.headers.get("idempotency-key") {
             None => None,
             Some(v) => {
-                let k = v.to_str().ok().map(str::trim).filter(|k| !k.is_empty() && k.len() <= MAX_KEY);
-                Some(k.ok_or_else(|| {
-                    ApiError::bad_request(
-                        "invalid_idempotency_key",
-                        "Idempotency-Key must be 1 to 255 visible ASCII characters",
-                    )
-                    .field("Idempotency-Key")
-                })?.to_string())
+                let k = v
+                    .to_str()
+                    .ok()
+                    .map(str::trim)
+                    .filter(|k| !k.is_empty() && k.len() <= MAX_KEY);
+                Some(
+                    k.ok_or_else(|| {
+                        ApiError::bad_request(
+                            "invalid_idempotency_key",
+                            "Idempotency-Key must be 1 to 255 visible ASCII characters",
+                        )
+                        .field("Idempotency-Key")
+                    })?
+                    .to_string(),
+                )
             }
         };
         let req = Request::from_parts(parts, body);
@@ -154,7 +161,10 @@ fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = e.into_inner();
         let field = (path != ".").then_some(path);
         let err = if inner.is_syntax() || inner.is_eof() {
-            ApiError::bad_request("malformed_json", format!("the body is not valid JSON: {inner}"))
+            ApiError::bad_request(
+                "malformed_json",
+                format!("the body is not valid JSON: {inner}"),
+            )
         } else {
             ApiError::unprocessable("invalid_body", inner.to_string())
         };

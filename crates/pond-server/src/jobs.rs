@@ -26,7 +26,8 @@ pub async fn run_once(app: &App) {
     }
     let prune = async {
         let mut tx = app.store.write().await?;
-        let n = pond_store::idempotency::prune(&mut tx, now - SignedDuration::from_hours(24)).await?;
+        let n =
+            pond_store::idempotency::prune(&mut tx, now - SignedDuration::from_hours(24)).await?;
         tx.commit().await?;
         Ok::<_, pond_store::StoreError>(n)
     };

@@ -80,7 +80,11 @@ pub struct App {
 
 impl App {
     /// Builds the app state over an opened store.
-    pub async fn new(store: Store, config: Config, public_url: String) -> Result<Self, pond_store::StoreError> {
+    pub async fn new(
+        store: Store,
+        config: Config,
+        public_url: String,
+    ) -> Result<Self, pond_store::StoreError> {
         let mut tx = store.write().await?;
         let hash_key = pond_store::instance::hash_key(&mut tx).await?;
         tx.commit().await?;

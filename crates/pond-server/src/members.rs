@@ -1,8 +1,8 @@
 //! Members: created with identity keys, optionally referred at signup.
 
+use crate::App;
 use crate::error::{ApiError, ApiResult};
 use crate::referrals::{self, Attributed, ReferralView};
-use crate::App;
 use jiff::Timestamp;
 use pond_core::attribution::Source;
 use pond_core::identity::{IdentityKey, KeyKind};
@@ -81,7 +81,10 @@ impl MemberInput {
         let keys = given
             .into_iter()
             .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
-            .map(|(k, v)| IdentityKey::parse(k, v, app.config.region).map_err(|e| ApiError::from(e).field(k.as_str())))
+            .map(|(k, v)| {
+                IdentityKey::parse(k, v, app.config.region)
+                    .map_err(|e| ApiError::from(e).field(k.as_str()))
+            })
             .collect::<ApiResult<Vec<_>>>()?;
         if keys.is_empty() {
             return Err(ApiError::unprocessable(
@@ -95,10 +98,18 @@ impl MemberInput {
 
 /// Creates a member, grants base grants of open programs, and attributes
 /// them when a referral code came with the signup.
-pub async fn create(app: &App, tx: &mut Tx, input: MemberInput, now: Timestamp) -> ApiResult<MemberView> {
+pub async fn create(
+    app: &App,
+    tx: &mut Tx,
+    input: MemberInput,
+    now: Timestamp,
+) -> ApiResult<MemberView> {
     let keys = input.keys(app)?;
     if input.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
-        return Err(ApiError::unprocessable("invalid_name", "a name is at most 200 characters").field("name"));
+        return Err(
+            ApiError::unprocessable("invalid_name", "a name is at most 200 characters")
+                .field("name"),
+        );
     }
     for k in &keys {
         if let Some(owner) = store::owner_of(tx, k.kind, &k.value).await? {
@@ -110,7 +121,11 @@ pub async fn create(app: &App, tx: &mut Tx, input: MemberInput, now: Timestamp) 
         }
     }
     let new = NewMember {
-        name: input.name.as_ref().map(|n| n.trim().to_string()).filter(|n| !n.is_empty()),
+        name: input
+            .name
+            .as_ref()
+            .map(|n| n.trim().to_string())
+            .filter(|n| !n.is_empty()),
         existing_customer: input.existing_customer,
         ip_hash: input.ip.as_deref().map(|v| app.hash(v.trim())),
         device_hash: input.device_id.as_deref().map(|v| app.hash(v.trim())),
@@ -119,7 +134,13 @@ pub async fn create(app: &App, tx: &mut Tx, input: MemberInput, now: Timestamp) 
     let id = store::insert(tx, &new, now).await?;
     for p in programs::active(tx).await? {
         if let (Some(g), true) = (&p.spec.base_grant, p.spec.is_open(now)) {
-            let posting = Posting::grant(EntryKey::base_grant(p.id, id), Kind::BaseGrant, id, g.amount, &g.unit);
+            let posting = Posting::grant(
+                EntryKey::base_grant(p.id, id),
+                Kind::BaseGrant,
+                id,
+                g.amount,
+                &g.unit,
+            );
             let cx = pond_store::ledger::Context {
                 program_id: Some(p.id),
                 ..Default::default()
@@ -132,7 +153,9 @@ pub async fn create(app: &App, tx: &mut Tx, input: MemberInput, now: Timestamp) 
         let touch = referrals::touch_by_code(tx, code, Source::Signup).await?;
         match referrals::attribute(app, tx, id, &touch, now).await {
             Ok(Attributed::New(r) | Attributed::Existing(r)) => {
-                let program = programs::get(tx, r.program_id).await?.ok_or_else(|| ApiError::not_found("program"))?;
+                let program = programs::get(tx, r.program_id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("program"))?;
                 if program.spec.qualifying == Qualifying::Signup {
                     referrals::qualify(tx, &r, &program.spec, "signup", now, now).await?;
                 }
@@ -149,7 +172,9 @@ pub async fn create(app: &App, tx: &mut Tx, input: MemberInput, now: Timestamp) 
 
 /// One member with their referral.
 pub async fn get(tx: &mut Tx, id: i64) -> ApiResult<MemberView> {
-    let m = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("member"))?;
+    let m = store::get(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("member"))?;
     view(tx, m).await
 }
 
@@ -162,7 +187,11 @@ pub async fn view(tx: &mut Tx, m: Member) -> ApiResult<MemberView> {
     Ok(MemberView {
         id: m.id,
         name: m.name,
-        keys: m.keys.into_iter().map(|(k, v)| (k.as_str().to_string(), v)).collect(),
+        keys: m
+            .keys
+            .into_iter()
+            .map(|(k, v)| (k.as_str().to_string(), v))
+            .collect(),
         existing_customer: m.existing_customer,
         created_at: m.created_at.to_string(),
         referral,

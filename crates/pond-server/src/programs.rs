@@ -68,10 +68,20 @@ pub async fn create(tx: &mut Tx, spec: ProgramSpec, now: Timestamp) -> ApiResult
 
 /// Replaces fields of a program with those in `patch` (a JSON object), then
 /// validates and reviews the result as a whole.
-pub async fn update(tx: &mut Tx, id: i64, patch: serde_json::Value, now: Timestamp) -> ApiResult<ProgramView> {
-    let current = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("program"))?;
+pub async fn update(
+    tx: &mut Tx,
+    id: i64,
+    patch: serde_json::Value,
+    now: Timestamp,
+) -> ApiResult<ProgramView> {
+    let current = store::get(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?;
     let serde_json::Value::Object(patch) = patch else {
-        return Err(ApiError::unprocessable("invalid_body", "send a JSON object of fields to change"));
+        return Err(ApiError::unprocessable(
+            "invalid_body",
+            "send a JSON object of fields to change",
+        ));
     };
     let mut merged = serde_json::to_value(&current.spec).map_err(|e| ApiError::internal(&e))?;
     if let serde_json::Value::Object(m) = &mut merged {
@@ -86,10 +96,17 @@ pub async fn update(tx: &mut Tx, id: i64, patch: serde_json::Value, now: Timesta
 
 /// One program.
 pub async fn get(tx: &mut Tx, id: i64) -> ApiResult<ProgramView> {
-    Ok(store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("program"))?.into())
+    Ok(store::get(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("program"))?
+        .into())
 }
 
 /// All programs.
 pub async fn list(tx: &mut Tx) -> ApiResult<Vec<ProgramView>> {
-    Ok(store::list(tx).await?.into_iter().map(ProgramView::from).collect())
+    Ok(store::list(tx)
+        .await?
+        .into_iter()
+        .map(ProgramView::from)
+        .collect())
 }

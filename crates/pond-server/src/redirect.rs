@@ -3,8 +3,8 @@
 //! cookie, and sends the visitor to the program's landing page with the
 //! code attached. Also serves the link's QR code.
 
-use crate::error::{ApiError, ApiResult};
 use crate::App;
+use crate::error::{ApiError, ApiResult};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -43,7 +43,8 @@ pub async fn follow(
         .map(|ua| app.hash(ua));
     let now = app.now();
     let mut tx = app.store.write().await?;
-    pond_store::links::record_click(&mut tx, link.id, Some(&app.hash(&ip)), ua.as_deref(), now).await?;
+    pond_store::links::record_click(&mut tx, link.id, Some(&app.hash(&ip)), ua.as_deref(), now)
+        .await?;
     let program = pond_store::programs::get(&mut tx, link.program_id)
         .await?
         .ok_or_else(|| ApiError::not_found("program"))?;

@@ -1,9 +1,9 @@
 //! Attribution, qualification and review of referrals: the heart of the
 //! engine. Each function runs inside the caller's transaction.
 
+use crate::App;
 use crate::error::{ApiError, ApiResult};
 use crate::rewards::{self, RewardView};
-use crate::App;
 use jiff::{SignedDuration, Timestamp};
 use pond_core::attribution::{self, Source};
 use pond_core::fraud::{self, Signals};
@@ -11,7 +11,7 @@ use pond_core::program::ProgramSpec;
 use pond_core::referral::{Review, Status};
 use pond_core::reward::RewardStatus;
 use pond_store::referrals::{NewReferral, Referral};
-use pond_store::{Tx, lock_member, links, members, programs, referrals as store};
+use pond_store::{Tx, links, lock_member, members, programs, referrals as store};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -87,7 +87,9 @@ pub enum Attributed {
 pub async fn touch_by_code(tx: &mut Tx, code: &str, source: Source) -> ApiResult<Touch> {
     let unknown = || ApiError::not_found("referral code").field("referral_code");
     let code = pond_core::code::ReferralCode::parse(code).map_err(|_| unknown())?;
-    let link = links::by_code(tx, code.as_str()).await?.ok_or_else(unknown)?;
+    let link = links::by_code(tx, code.as_str())
+        .await?
+        .ok_or_else(unknown)?;
     Ok(Touch {
         program_id: link.program_id,
         inviter_id: link.member_id,
@@ -99,7 +101,13 @@ pub async fn touch_by_code(tx: &mut Tx, code: &str, source: Source) -> ApiResult
 /// Attributes `invitee` to the touch's inviter, unless already referred
 /// (the first touch wins). Fraud signals are gathered here and judged by
 /// `pond-core`; a flagged referral is recorded, waiting for review.
-pub async fn attribute(app: &App, tx: &mut Tx, invitee: i64, t: &Touch, now: Timestamp) -> ApiResult<Attributed> {
+pub async fn attribute(
+    app: &App,
+    tx: &mut Tx,
+    invitee: i64,
+    t: &Touch,
+    now: Timestamp,
+) -> ApiResult<Attributed> {
     if let Some(r) = store::of_invitee(tx, invitee).await? {
         return Ok(Attributed::Existing(r));
     }
@@ -115,7 +123,11 @@ pub async fn attribute(app: &App, tx: &mut Tx, invitee: i64, t: &Touch, now: Tim
     if !program.spec.is_open(now) {
         return Err(ApiError::unprocessable(
             "program_closed",
-            format!("program {} is not taking referrals ({})", program.id, program.spec.status.as_str()),
+            format!(
+                "program {} is not taking referrals ({})",
+                program.id,
+                program.spec.status.as_str()
+            ),
         ));
     }
     let inviter = members::get(tx, t.inviter_id)
@@ -133,8 +145,12 @@ pub async fn attribute(app: &App, tx: &mut Tx, invitee: i64, t: &Touch, now: Tim
         same_ip: same(&inviter.ip_hash, &member.ip_hash),
         existing_customer: member.existing_customer
             || pond_store::events::paid_before(tx, member.id, now).await?
-            || attribution::checkout_allowed(member.created_at, now, program.spec.attribution_window_days)
-                .is_err(),
+            || attribution::checkout_allowed(
+                member.created_at,
+                now,
+                program.spec.attribution_window_days,
+            )
+            .is_err(),
         referrals_from_ip: match &member.ip_hash {
             Some(ip) => store::count_from_ip(tx, ip, burst_since).await?,
             None => 0,
@@ -153,7 +169,9 @@ pub async fn attribute(app: &App, tx: &mut Tx, invitee: i64, t: &Touch, now: Tim
     };
     match store::insert(tx, &new, now).await? {
         Some(id) => {
-            let r = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+            let r = store::get(tx, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("referral"))?;
             Ok(Attributed::New(r))
         }
         // Raced with another attribution of the same member: theirs came first.
@@ -207,7 +225,9 @@ pub async fn qualify(
             pond_core::program::Side::Inviter => r.inviter_id,
             pond_core::program::Side::Invitee => r.invitee_id,
         };
-        if let Some(id) = pond_store::rewards::create(tx, r.program_id, r.id, member, &g, now).await? {
+        if let Some(id) =
+            pond_store::rewards::create(tx, r.program_id, r.id, member, &g, now).await?
+        {
             if pond_core::reward::may_approve(g.approve_after, r.review.holds_rewards(), now) {
                 rewards::approve(tx, id, now).await?;
             }
@@ -227,15 +247,29 @@ pub struct Decision {
 
 /// Approves or rejects a flagged referral. Approval releases its rewards
 /// whose hold has passed; rejection voids its pending rewards.
-pub async fn review(tx: &mut Tx, id: i64, decision: Review, note: Option<&str>, now: Timestamp) -> ApiResult<ReferralView> {
+pub async fn review(
+    tx: &mut Tx,
+    id: i64,
+    decision: Review,
+    note: Option<&str>,
+    now: Timestamp,
+) -> ApiResult<ReferralView> {
     if note.is_some_and(|n| n.chars().count() > 1000) {
-        return Err(ApiError::unprocessable("invalid_note", "a note is at most 1000 characters").field("note"));
+        return Err(
+            ApiError::unprocessable("invalid_note", "a note is at most 1000 characters")
+                .field("note"),
+        );
     }
-    let r = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+    let r = store::get(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("referral"))?;
     if !store::decide_review(tx, id, decision, note, now).await? {
         return Err(ApiError::conflict(
             "not_flagged",
-            format!("referral {id} is not waiting for review (review is `{}`)", r.review.as_str()),
+            format!(
+                "referral {id} is not waiting for review (review is `{}`)",
+                r.review.as_str()
+            ),
         ));
     }
     for reward in pond_store::rewards::of_referral(tx, id).await? {
@@ -250,7 +284,9 @@ pub async fn review(tx: &mut Tx, id: i64, decision: Review, note: Option<&str>, 
             _ => {}
         }
     }
-    let r = store::get(tx, id).await?.ok_or_else(|| ApiError::not_found("referral"))?;
+    let r = store::get(tx, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("referral"))?;
     view(tx, r).await
 }
 
@@ -281,7 +317,12 @@ pub struct AttributionResult {
 }
 
 /// Attributes at checkout by code or by the inviter's phone.
-pub async fn attribute_at_checkout(app: &App, tx: &mut Tx, input: CheckoutAttribution, now: Timestamp) -> ApiResult<AttributionResult> {
+pub async fn attribute_at_checkout(
+    app: &App,
+    tx: &mut Tx,
+    input: CheckoutAttribution,
+    now: Timestamp,
+) -> ApiResult<AttributionResult> {
     if members::get(tx, input.member_id).await?.is_none() {
         return Err(ApiError::not_found("member").field("member_id"));
     }
@@ -289,13 +330,20 @@ pub async fn attribute_at_checkout(app: &App, tx: &mut Tx, input: CheckoutAttrib
         (Some(code), None) => touch_by_code(tx, code, Source::CheckoutCode).await?,
         (None, Some(phone)) => {
             let program_id = input.program_id.ok_or_else(|| {
-                ApiError::unprocessable("missing_field", "program_id is required with inviter_phone").field("program_id")
+                ApiError::unprocessable(
+                    "missing_field",
+                    "program_id is required with inviter_phone",
+                )
+                .field("program_id")
             })?;
             let phone = pond_core::identity::Phone::parse(phone, app.config.region)
                 .map_err(|e| ApiError::from(e).field("inviter_phone"))?;
-            let inviter = members::owner_of(tx, pond_core::identity::KeyKind::Phone, phone.as_str())
-                .await?
-                .ok_or_else(|| ApiError::not_found("member with that phone").field("inviter_phone"))?;
+            let inviter =
+                members::owner_of(tx, pond_core::identity::KeyKind::Phone, phone.as_str())
+                    .await?
+                    .ok_or_else(|| {
+                        ApiError::not_found("member with that phone").field("inviter_phone")
+                    })?;
             Touch {
                 program_id,
                 inviter_id: inviter,

@@ -186,12 +186,23 @@ pub struct Redemption {
 /// Spends part of a member's balance. The member's row is locked while the
 /// balance is checked and the entry appended, so concurrent redemptions
 /// cannot overdraw.
-pub async fn redeem(tx: &mut Tx, member: i64, input: RedemptionInput, now: Timestamp) -> ApiResult<Redemption> {
+pub async fn redeem(
+    tx: &mut Tx,
+    member: i64,
+    input: RedemptionInput,
+    now: Timestamp,
+) -> ApiResult<Redemption> {
     if input.reference.trim().is_empty() || input.reference.len() > 128 {
-        return Err(ApiError::unprocessable("invalid_reference", "reference must be 1 to 128 characters").field("reference"));
+        return Err(ApiError::unprocessable(
+            "invalid_reference",
+            "reference must be 1 to 128 characters",
+        )
+        .field("reference"));
     }
     if input.memo.as_ref().is_some_and(|m| m.len() > 500) {
-        return Err(ApiError::unprocessable("invalid_memo", "memo is at most 500 characters").field("memo"));
+        return Err(
+            ApiError::unprocessable("invalid_memo", "memo is at most 500 characters").field("memo"),
+        );
     }
     lock_member(tx, member).await?;
     let key = EntryKey::redemption(member, input.reference.trim());
@@ -207,7 +218,9 @@ pub async fn redeem(tx: &mut Tx, member: i64, input: RedemptionInput, now: Times
     let posting = Posting::redemption(key, member, input.amount, &input.unit);
     let available = pond_store::ledger::balance(tx, Account::Member(member), &input.unit).await?;
     ledger::check(&posting, available).map_err(|e| match e {
-        ledger::Refused::NonPositive => ApiError::unprocessable("invalid_amount", e.to_string()).field("amount"),
+        ledger::Refused::NonPositive => {
+            ApiError::unprocessable("invalid_amount", e.to_string()).field("amount")
+        }
         e => ApiError::unprocessable("insufficient_balance", e.to_string()).field("amount"),
     })?;
     let cx = Context {

@@ -4,13 +4,13 @@
 //! different request is refused with a 422. Failed requests store nothing,
 //! so a retry after a 4xx or 5xx runs afresh.
 
+use crate::App;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Idempotency;
-use crate::App;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pond_store::idempotency::{self, Claim};
 use pond_store::Tx;
+use pond_store::idempotency::{self, Claim};
 use serde::Serialize;
 use std::future::Future;
 use std::pin::Pin;
@@ -64,7 +64,10 @@ where
 fn json(status: StatusCode, body: String, replayed: bool) -> Response {
     let mut r = (status, body).into_response();
     let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     if replayed {
         h.insert("idempotent-replayed", HeaderValue::from_static("true"));
     }

@@ -186,10 +186,12 @@ impl Store {
 /// another transaction. On SQLite the single writer already serialises, and
 /// the no-op update is harmless.
 pub async fn lock_member(tx: &mut Tx, member: i64) -> Result<()> {
-    on_conn!(tx, |c| sqlx::query("UPDATE members SET updated_at = updated_at WHERE id = $1")
-        .bind(member)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    on_conn!(tx, |c| sqlx::query(
+        "UPDATE members SET updated_at = updated_at WHERE id = $1"
+    )
+    .bind(member)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }

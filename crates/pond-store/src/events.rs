@@ -26,7 +26,8 @@ pub struct NewEvent<'a> {
 /// Records an event; `None` when the same event (external id, or order id
 /// for its type) was recorded before.
 pub async fn record(tx: &mut Tx, e: &NewEvent<'_>, at: Timestamp) -> Result<Option<i64>> {
-    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO events (external_id, type, member_id, order_id, amount, occurred_at, received_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7)
          ON CONFLICT DO NOTHING RETURNING id"
@@ -39,7 +40,8 @@ pub async fn record(tx: &mut Tx, e: &NewEvent<'_>, at: Timestamp) -> Result<Opti
     .bind(ms(e.occurred_at))
     .bind(ms(at))
     .fetch_optional(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// The id of the event recorded earlier under this external id or order.
@@ -49,7 +51,8 @@ pub async fn existing(
     kind: &str,
     order_id: Option<&str>,
 ) -> Result<Option<(i64, i64)>> {
-    Ok(on_conn!(tx, |c| sqlx::query_as(
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_as(
         "SELECT id, member_id FROM events
          WHERE ($1 IS NOT NULL AND external_id = $1) OR ($3 IS NOT NULL AND type = $2 AND order_id = $3)
          LIMIT 1"
@@ -58,18 +61,21 @@ pub async fn existing(
     .bind(kind)
     .bind(order_id)
     .fetch_optional(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Whether the member had a paid order before `before`: a returning
 /// customer rather than one a friend brought.
 pub async fn paid_before(tx: &mut Tx, member: i64, before: Timestamp) -> Result<bool> {
-    let n: i64 = on_conn!(tx, |c| sqlx::query_scalar(
+    let n: i64 = on_conn!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT COUNT(*) FROM events WHERE member_id = $1 AND type = 'order.paid' AND occurred_at < $2"
     )
     .bind(member)
     .bind(ms(before))
     .fetch_one(c)
-    .await)?;
+    .await
+    })?;
     Ok(n > 0)
 }

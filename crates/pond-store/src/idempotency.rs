@@ -56,22 +56,26 @@ pub async fn claim(tx: &mut Tx, key: &str, request_hash: &str, at: Timestamp) ->
 
 /// Stores the response for a claimed key, in the same transaction as the work.
 pub async fn complete(tx: &mut Tx, key: &str, status: u16, body: &str) -> Result<()> {
-    on_conn!(tx, |c| sqlx::query("UPDATE idempotency_keys SET status = $2, body = $3 WHERE key = $1")
-        .bind(key)
-        .bind(i32::from(status))
-        .bind(body)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    on_conn!(tx, |c| sqlx::query(
+        "UPDATE idempotency_keys SET status = $2, body = $3 WHERE key = $1"
+    )
+    .bind(key)
+    .bind(i32::from(status))
+    .bind(body)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }
 
 /// Forgets keys older than `before` (Stripe keeps them 24 hours).
 pub async fn prune(tx: &mut Tx, before: Timestamp) -> Result<u64> {
-    let done = on_conn!(tx, |c| sqlx::query("DELETE FROM idempotency_keys WHERE created_at < $1")
-        .bind(ms(before))
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    let done = on_conn!(tx, |c| sqlx::query(
+        "DELETE FROM idempotency_keys WHERE created_at < $1"
+    )
+    .bind(ms(before))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(done)
 }

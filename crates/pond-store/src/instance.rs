@@ -28,10 +28,12 @@ pub async fn hash_key(tx: &mut Tx) -> Result<Vec<u8>> {
 
 /// A stored setting.
 pub async fn get(tx: &mut Tx, key: &str) -> Result<Option<String>> {
-    Ok(on_conn!(tx, |c| sqlx::query_scalar("SELECT value FROM instance WHERE key = $1")
-        .bind(key)
-        .fetch_optional(c)
-        .await)?)
+    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT value FROM instance WHERE key = $1"
+    )
+    .bind(key)
+    .fetch_optional(c)
+    .await)?)
 }
 
 /// Stores a setting, replacing any earlier value.

@@ -84,14 +84,16 @@ pub async fn append(tx: &mut Tx, p: &Posting, cx: &Context<'_>, at: Timestamp) -
 /// An account's balance in one unit: credits minus debits over its entries.
 pub async fn balance(tx: &mut Tx, account: Account, unit: &str) -> Result<i64> {
     let acct = account.to_string();
-    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_scalar(
         "SELECT CAST(COALESCE(SUM(CASE WHEN credit = $1 THEN amount ELSE -amount END), 0) AS BIGINT)
          FROM ledger_entries WHERE (credit = $1 OR debit = $1) AND unit = $2"
     )
     .bind(&acct)
     .bind(unit)
     .fetch_one(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// A member's balances in every unit they hold, by unit name.
@@ -108,8 +110,14 @@ pub async fn balances(tx: &mut Tx, member: i64) -> Result<Vec<(String, i64)>> {
 }
 
 /// A member's entries, newest first, before `before` when paging.
-pub async fn entries_of(tx: &mut Tx, member: i64, before: Option<i64>, limit: i64) -> Result<Vec<Entry>> {
-    Ok(on_conn!(tx, |c| sqlx::query_as(
+pub async fn entries_of(
+    tx: &mut Tx,
+    member: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<Entry>> {
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_as(
         "SELECT id, entry_key, kind, debit, credit, amount, unit, program_id, referral_id, memo, created_at
          FROM ledger_entries WHERE member_id = $1 AND ($2 IS NULL OR id < $2)
          ORDER BY id DESC LIMIT $3"
@@ -118,18 +126,21 @@ pub async fn entries_of(tx: &mut Tx, member: i64, before: Option<i64>, limit: i6
     .bind(before)
     .bind(limit)
     .fetch_all(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// The entry with this key, if any (to answer a replayed redemption).
 pub async fn by_key(tx: &mut Tx, key: &str) -> Result<Option<Entry>> {
-    Ok(on_conn!(tx, |c| sqlx::query_as(
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_as(
         "SELECT id, entry_key, kind, debit, credit, amount, unit, program_id, referral_id, memo, created_at
          FROM ledger_entries WHERE entry_key = $1"
     )
     .bind(key)
     .fetch_optional(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Sum over all entries of (credits − debits) across every account: zero

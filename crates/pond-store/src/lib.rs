@@ -22,6 +22,8 @@ pub mod members;
 pub mod programs;
 pub mod referrals;
 pub mod rewards;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod time;
 pub mod tokens;
 

@@ -31,7 +31,9 @@ pub async fn get_or_create(tx: &mut Tx, program: i64, member: i64, at: Timestamp
     }
     for _ in 0..5 {
         let code = ReferralCode::generate();
-        let inserted = on_conn!(tx, |c| sqlx::query(
+        let inserted =
+            on_conn!(tx, |c| {
+                sqlx::query(
             "INSERT INTO links (program_id, member_id, code, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING"
         )
@@ -41,7 +43,8 @@ pub async fn get_or_create(tx: &mut Tx, program: i64, member: i64, at: Timestamp
         .bind(ms(at))
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))?;
+        .map(|r| r.rows_affected())
+            })?;
         if inserted == 1 {
             break;
         }
@@ -67,13 +70,19 @@ pub async fn of_member(tx: &mut Tx, program: i64, member: i64) -> Result<Option<
 /// All of a member's links.
 pub async fn all_of_member(tx: &mut Tx, member: i64) -> Result<Vec<Link>> {
     let sql = format!("SELECT {COLUMNS} FROM links WHERE member_id = $1 ORDER BY program_id");
-    Ok(on_conn!(tx, |c| sqlx::query_as(&sql).bind(member).fetch_all(c).await)?)
+    Ok(on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(member)
+        .fetch_all(c)
+        .await)?)
 }
 
 /// The link with this code.
 pub async fn by_code(tx: &mut Tx, code: &str) -> Result<Option<Link>> {
     let sql = format!("SELECT {COLUMNS} FROM links WHERE code = $1");
-    Ok(on_conn!(tx, |c| sqlx::query_as(&sql).bind(code).fetch_optional(c).await)?)
+    Ok(on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(code)
+        .fetch_optional(c)
+        .await)?)
 }
 
 /// Records one open of the link; IP and user agent arrive already hashed.
@@ -94,10 +103,12 @@ pub async fn record_click(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    on_conn!(tx, |c| sqlx::query("UPDATE links SET clicks = clicks + 1 WHERE id = $1")
-        .bind(link)
-        .execute(c)
-        .await
-        .map(|r| r.rows_affected()))?;
+    on_conn!(tx, |c| sqlx::query(
+        "UPDATE links SET clicks = clicks + 1 WHERE id = $1"
+    )
+    .bind(link)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     Ok(())
 }

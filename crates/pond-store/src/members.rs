@@ -55,7 +55,8 @@ const COLUMNS: &str = "id, name, existing_customer, ip_hash, device_hash, create
 /// fails with [`StoreError::Conflict`] naming it; call [`owner_of`] first to
 /// answer with the field.
 pub async fn insert(tx: &mut Tx, m: &NewMember, at: Timestamp) -> Result<i64> {
-    let id: i64 = on_conn!(tx, |c| sqlx::query_scalar(
+    let id: i64 = on_conn!(tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO members (name, existing_customer, ip_hash, device_hash, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $5) RETURNING id"
     )
@@ -65,9 +66,12 @@ pub async fn insert(tx: &mut Tx, m: &NewMember, at: Timestamp) -> Result<i64> {
     .bind(&m.device_hash)
     .bind(ms(at))
     .fetch_one(c)
-    .await)?;
+    .await
+    })?;
     for k in &m.keys {
-        let r = on_conn!(tx, |c| sqlx::query(
+        let r =
+            on_conn!(tx, |c| {
+                sqlx::query(
             "INSERT INTO member_keys (kind, value, canonical, member_id) VALUES ($1, $2, $3, $4)"
         )
         .bind(k.kind.as_str())
@@ -76,7 +80,8 @@ pub async fn insert(tx: &mut Tx, m: &NewMember, at: Timestamp) -> Result<i64> {
         .bind(id)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()));
+        .map(|r| r.rows_affected())
+            });
         if let Err(e) = r {
             return Err(match StoreError::from(e) {
                 StoreError::Conflict(_) => StoreError::Conflict(k.kind.as_str().to_string()),
@@ -101,7 +106,10 @@ pub async fn owner_of(tx: &mut Tx, kind: KeyKind, value: &str) -> Result<Option<
 /// One member with their keys.
 pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Member>> {
     let sql = format!("SELECT {COLUMNS} FROM members WHERE id = $1");
-    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?;
+    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
     match row {
         None => Ok(None),
         Some(r) => {
@@ -174,9 +182,11 @@ pub async fn share_a_key(tx: &mut Tx, a: i64, b: i64) -> Result<bool> {
 
 /// How many members there are.
 pub async fn count(tx: &mut Tx) -> Result<i64> {
-    Ok(on_conn!(tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM members")
-        .fetch_one(c)
-        .await)?)
+    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members"
+    )
+    .fetch_one(c)
+    .await)?)
 }
 
 fn from_row(r: Row, keys: Vec<(KeyKind, String)>) -> Member {

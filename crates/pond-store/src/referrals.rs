@@ -115,7 +115,8 @@ pub async fn insert(tx: &mut Tx, r: &NewReferral, at: Timestamp) -> Result<Optio
     } else {
         Review::Flagged
     };
-    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO referrals (program_id, inviter_id, invitee_id, link_id, source, status, review,
                                 reasons, ip_hash, attributed_at)
          VALUES ($1, $2, $3, $4, $5, 'attributed', $6, $7, $8, $9)
@@ -131,27 +132,38 @@ pub async fn insert(tx: &mut Tx, r: &NewReferral, at: Timestamp) -> Result<Optio
     .bind(&r.ip_hash)
     .bind(ms(at))
     .fetch_optional(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// One referral.
 pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Referral>> {
     let sql = format!("SELECT {COLUMNS} FROM referrals WHERE id = $1");
-    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?;
+    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
     row.map(decode).transpose()
 }
 
 /// The referral that brought this member, if any.
 pub async fn of_invitee(tx: &mut Tx, member: i64) -> Result<Option<Referral>> {
     let sql = format!("SELECT {COLUMNS} FROM referrals WHERE invitee_id = $1");
-    let row: Option<Row> =
-        on_conn!(tx, |c| sqlx::query_as(&sql).bind(member).fetch_optional(c).await)?;
+    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(member)
+        .fetch_optional(c)
+        .await)?;
     row.map(decode).transpose()
 }
 
 /// The qualified referral whose qualifying order or event was `reference`.
-pub async fn by_qualifying_ref(tx: &mut Tx, member: i64, reference: &str) -> Result<Option<Referral>> {
-    let sql = format!("SELECT {COLUMNS} FROM referrals WHERE invitee_id = $1 AND qualifying_ref = $2");
+pub async fn by_qualifying_ref(
+    tx: &mut Tx,
+    member: i64,
+    reference: &str,
+) -> Result<Option<Referral>> {
+    let sql =
+        format!("SELECT {COLUMNS} FROM referrals WHERE invitee_id = $1 AND qualifying_ref = $2");
     let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
         .bind(member)
         .bind(reference)
@@ -262,8 +274,10 @@ pub async fn inviter_of(tx: &mut Tx, member: i64) -> Result<Option<i64>> {
 
 /// How many referrals there are in each review state (for the console).
 pub async fn count_by_review(tx: &mut Tx, review: Review) -> Result<i64> {
-    Ok(on_conn!(tx, |c| sqlx::query_scalar("SELECT COUNT(*) FROM referrals WHERE review = $1")
-        .bind(review.as_str())
-        .fetch_one(c)
-        .await)?)
+    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM referrals WHERE review = $1"
+    )
+    .bind(review.as_str())
+    .fetch_one(c)
+    .await)?)
 }

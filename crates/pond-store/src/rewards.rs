@@ -83,7 +83,8 @@ pub async fn create(
     g: &Grant,
     at: Timestamp,
 ) -> Result<Option<i64>> {
-    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_scalar(
         "INSERT INTO rewards (program_id, referral_id, member_id, side, stage, amount, unit, status,
                               approve_after, created_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)
@@ -99,7 +100,8 @@ pub async fn create(
     .bind(ms(g.approve_after))
     .bind(ms(at))
     .fetch_optional(c)
-    .await)?)
+    .await
+    })?)
 }
 
 /// Moves a pending reward to `to` (approved or voided); false if it was no
@@ -120,13 +122,17 @@ pub async fn settle(tx: &mut Tx, id: i64, to: RewardStatus, at: Timestamp) -> Re
 /// A referral's rewards.
 pub async fn of_referral(tx: &mut Tx, referral: i64) -> Result<Vec<Reward>> {
     let sql = format!("SELECT {COLUMNS} FROM rewards WHERE referral_id = $1 ORDER BY id");
-    let rows: Vec<Row> = on_conn!(tx, |c| sqlx::query_as(&sql).bind(referral).fetch_all(c).await)?;
+    let rows: Vec<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(referral)
+        .fetch_all(c)
+        .await)?;
     rows.into_iter().map(decode).collect()
 }
 
 /// A member's rewards, newest first.
 pub async fn of_member(tx: &mut Tx, member: i64, limit: i64) -> Result<Vec<Reward>> {
-    let sql = format!("SELECT {COLUMNS} FROM rewards WHERE member_id = $1 ORDER BY id DESC LIMIT $2");
+    let sql =
+        format!("SELECT {COLUMNS} FROM rewards WHERE member_id = $1 ORDER BY id DESC LIMIT $2");
     let rows: Vec<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
         .bind(member)
         .bind(limit)
@@ -168,6 +174,9 @@ pub async fn inviter_rewarded(tx: &mut Tx, program: i64, inviter: i64) -> Result
 /// One reward by id.
 pub async fn by_id(tx: &mut Tx, id: i64) -> Result<Option<Reward>> {
     let sql = format!("SELECT {COLUMNS} FROM rewards WHERE id = $1");
-    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql).bind(id).fetch_optional(c).await)?;
+    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .fetch_optional(c)
+        .await)?;
     row.map(decode).transpose()
 }

@@ -14,7 +14,12 @@ use std::path::PathBuf;
 #[command(name = "pond", version, about)]
 pub struct Cli {
     /// The database: `sqlite://PATH` (created if missing) or `postgres://USER@HOST/DB`.
-    #[arg(long, env = "POND_DATABASE_URL", default_value = "sqlite://pond.db", global = true)]
+    #[arg(
+        long,
+        env = "POND_DATABASE_URL",
+        default_value = "sqlite://pond.db",
+        global = true
+    )]
     pub database_url: String,
     /// Log as JSON lines on stderr.
     #[arg(long, env = "POND_LOG_JSON", global = true)]
@@ -63,7 +68,8 @@ pub struct ServeArgs {
 impl ServeArgs {
     /// The server settings these arguments describe.
     pub fn config(&self) -> Result<Config> {
-        let region = pond_core::identity::Region::parse(&self.region).map_err(|e| anyhow::anyhow!(e))?;
+        let region =
+            pond_core::identity::Region::parse(&self.region).map_err(|e| anyhow::anyhow!(e))?;
         Ok(Config {
             listen: self.listen,
             public_url: self.public_url.clone(),
@@ -163,7 +169,8 @@ pub struct EventArgs {
 }
 
 async fn app(store: &Store) -> Result<App> {
-    let public = std::env::var("POND_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
+    let public =
+        std::env::var("POND_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     Ok(App::new(store.clone(), Config::default(), public).await?)
 }
 
@@ -186,11 +193,14 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
             let text = if file.as_os_str() == "-" {
                 std::io::read_to_string(std::io::stdin())?
             } else {
-                std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+                std::fs::read_to_string(&file)
+                    .with_context(|| format!("reading {}", file.display()))?
             };
             let spec = serde_json::from_str(&text).context("the spec is not a valid program")?;
             let mut tx = store.write().await?;
-            let p = pond_server::programs::create(&mut tx, spec, Timestamp::now()).await.map_err(fail)?;
+            let p = pond_server::programs::create(&mut tx, spec, Timestamp::now())
+                .await
+                .map_err(fail)?;
             tx.commit().await?;
             print(&p)
         }
@@ -205,7 +215,13 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
 pub async fn member(store: &Store, cmd: MemberCmd) -> Result<()> {
     let app = app(store).await?;
     match cmd {
-        MemberCmd::Add { name, phone, email, external_id, referral_code } => {
+        MemberCmd::Add {
+            name,
+            phone,
+            email,
+            external_id,
+            referral_code,
+        } => {
             let input = pond_server::members::MemberInput {
                 name,
                 phone,
@@ -215,7 +231,9 @@ pub async fn member(store: &Store, cmd: MemberCmd) -> Result<()> {
                 ..Default::default()
             };
             let mut tx = store.write().await?;
-            let m = pond_server::members::create(&app, &mut tx, input, Timestamp::now()).await.map_err(fail)?;
+            let m = pond_server::members::create(&app, &mut tx, input, Timestamp::now())
+                .await
+                .map_err(fail)?;
             tx.commit().await?;
             print(&m)
         }
@@ -227,7 +245,8 @@ pub async fn member(store: &Store, cmd: MemberCmd) -> Result<()> {
             if pond_store::programs::get(&mut tx, program).await?.is_none() {
                 bail!("program {program} not found");
             }
-            let l = pond_store::links::get_or_create(&mut tx, program, member, Timestamp::now()).await?;
+            let l = pond_store::links::get_or_create(&mut tx, program, member, Timestamp::now())
+                .await?;
             tx.commit().await?;
             println!("{}", pond_server::redirect::link_url(&app, &l.code));
             Ok(())
@@ -237,7 +256,11 @@ pub async fn member(store: &Store, cmd: MemberCmd) -> Result<()> {
             if pond_store::members::get(&mut tx, member).await?.is_none() {
                 bail!("member {member} not found");
             }
-            print(&pond_server::rewards::balances(&mut tx, member).await.map_err(fail)?)
+            print(
+                &pond_server::rewards::balances(&mut tx, member)
+                    .await
+                    .map_err(fail)?,
+            )
         }
     }
 }
@@ -253,7 +276,9 @@ pub async fn event(store: &Store, e: EventArgs) -> Result<()> {
         occurred_at: None,
     };
     let mut tx = store.write().await?;
-    let r = pond_server::events::apply(&mut tx, input, Timestamp::now()).await.map_err(fail)?;
+    let r = pond_server::events::apply(&mut tx, input, Timestamp::now())
+        .await
+        .map_err(fail)?;
     tx.commit().await?;
     print(&r)
 }

@@ -11,9 +11,15 @@ use pond_server::members::MemberInput;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
-const SURNAMES: &[&str] = &["王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "林", "何"];
-const GIVEN: &[&str] = &["芳", "静", "敏", "丽", "婷", "雪", "晨", "悦", "琳", "欣", "佳", "颖", "涛", "磊", "洋"];
-const ENGLISH: &[&str] = &["Amy", "Ben", "Chloe", "Daisy", "Ethan", "Fiona", "Grace", "Iris", "Lily", "Rose"];
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "黄", "赵", "吴", "周", "徐", "孙", "林", "何",
+];
+const GIVEN: &[&str] = &[
+    "芳", "静", "敏", "丽", "婷", "雪", "晨", "悦", "琳", "欣", "佳", "颖", "涛", "磊", "洋",
+];
+const ENGLISH: &[&str] = &[
+    "Amy", "Ben", "Chloe", "Daisy", "Ethan", "Fiona", "Grace", "Iris", "Lily", "Rose",
+];
 
 fn err(e: ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}: {}", e.code, e.message)
@@ -83,11 +89,19 @@ pub async fn fill(app: &App) -> Result<String> {
         let mut tx = app.store.write().await?;
         let today = start + SignedDuration::from_hours(24 * day);
         let organic = rng.random_range(1..=4);
-        let referred = if members.is_empty() { 0 } else { rng.random_range(0..=4) };
+        let referred = if members.is_empty() {
+            0
+        } else {
+            rng.random_range(0..=4)
+        };
         for i in 0..organic + referred {
             serial += 1;
             let at = today + SignedDuration::from_mins(rng.random_range(8 * 60..21 * 60));
-            let program = if rng.random_bool(0.8) { blooms.id } else { class.id };
+            let program = if rng.random_bool(0.8) {
+                blooms.id
+            } else {
+                class.id
+            };
             let referral_code = if i >= organic {
                 let inviter = members[rng.random_range(0..members.len())];
                 let l = pond_store::links::get_or_create(&mut tx, program, inviter, at).await?;
@@ -99,7 +113,11 @@ pub async fn fill(app: &App) -> Result<String> {
             let ip = if rng.random_bool(0.04) {
                 "203.0.113.7".to_string()
             } else {
-                format!("198.51.{}.{}", rng.random_range(0..255), rng.random_range(1..255))
+                format!(
+                    "198.51.{}.{}",
+                    rng.random_range(0..255),
+                    rng.random_range(1..255)
+                )
             };
             let input = MemberInput {
                 phone: Some(format!("+86139{:08}", 10_000_000 + serial)),
@@ -109,7 +127,9 @@ pub async fn fill(app: &App) -> Result<String> {
                 existing_customer: rng.random_bool(0.02),
                 ..Default::default()
             };
-            let m = pond_server::members::create(app, &mut tx, input, at).await.map_err(err)?;
+            let m = pond_server::members::create(app, &mut tx, input, at)
+                .await
+                .map_err(err)?;
             members.push(m.id);
             let buys = rng.random_bool(0.7);
             if buys {
@@ -117,23 +137,49 @@ pub async fn fill(app: &App) -> Result<String> {
                 if paid_at < now {
                     let order = format!("FS-{serial:05}");
                     let amount = [6800, 8800, 12800, 19900, 29900][rng.random_range(0..5)];
-                    apply(&mut tx, m.id, "order.paid", Some(&order), Some(amount), paid_at).await?;
+                    apply(
+                        &mut tx,
+                        m.id,
+                        "order.paid",
+                        Some(&order),
+                        Some(amount),
+                        paid_at,
+                    )
+                    .await?;
                     if rng.random_bool(0.05) {
                         let refund_at = paid_at + SignedDuration::from_hours(48);
                         if refund_at < now {
-                            apply(&mut tx, m.id, "order.refunded", Some(&order), None, refund_at).await?;
+                            apply(
+                                &mut tx,
+                                m.id,
+                                "order.refunded",
+                                Some(&order),
+                                None,
+                                refund_at,
+                            )
+                            .await?;
                         }
                     }
                 }
             }
             if rng.random_bool(0.3) {
-                apply(&mut tx, m.id, "class.attended", None, None, at + SignedDuration::from_hours(72)).await?;
+                apply(
+                    &mut tx,
+                    m.id,
+                    "class.attended",
+                    None,
+                    None,
+                    at + SignedDuration::from_hours(72),
+                )
+                .await?;
             }
         }
         tx.commit().await?;
     }
     // Settle every reward whose hold has passed, as the server's job would.
-    pond_server::rewards::approve_due(&app.store, now).await.map_err(err)?;
+    pond_server::rewards::approve_due(&app.store, now)
+        .await
+        .map_err(err)?;
     tracing::info!(members = members.len(), "demo data written");
     Ok(token)
 }

@@ -42,9 +42,14 @@ pub struct ListQuery {
 /// Search members, newest first.
 #[utoipa::path(get, path = "/api/v1/members", tag = "members", params(ListQuery),
     responses((status = 200, body = Vec<MemberView>)), security(("bearer" = [])))]
-pub async fn list(State(app): State<App>, _: Caller, Q(q): Q<ListQuery>) -> ApiResult<Json<Vec<MemberView>>> {
+pub async fn list(
+    State(app): State<App>,
+    _: Caller,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<Vec<MemberView>>> {
     let mut tx = app.store.read().await?;
-    let found = pond_store::members::search(&mut tx, q.q.as_deref(), q.before, limit(q.limit)).await?;
+    let found =
+        pond_store::members::search(&mut tx, q.q.as_deref(), q.before, limit(q.limit)).await?;
     let mut out = Vec::with_capacity(found.len());
     for m in found {
         out.push(members::view(&mut tx, m).await?);
@@ -70,7 +75,11 @@ async fn exists(tx: &mut pond_store::Tx, id: i64) -> ApiResult<()> {
 /// A member's balances, one per unit: the sums of their ledger entries.
 #[utoipa::path(get, path = "/api/v1/members/{id}/balances", tag = "members",
     responses((status = 200, body = Vec<Balance>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn balances(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<Json<Vec<Balance>>> {
+pub async fn balances(
+    State(app): State<App>,
+    _: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<Vec<Balance>>> {
     let mut tx = app.store.read().await?;
     exists(&mut tx, id).await?;
     Ok(Json(rewards::balances(&mut tx, id).await?))
@@ -89,7 +98,12 @@ pub struct LedgerQuery {
 /// A member's ledger entries, newest first.
 #[utoipa::path(get, path = "/api/v1/members/{id}/ledger", tag = "members", params(LedgerQuery),
     responses((status = 200, body = Vec<EntryView>), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn ledger(State(app): State<App>, _: Caller, Id(id): Id, Q(q): Q<LedgerQuery>) -> ApiResult<Json<Vec<EntryView>>> {
+pub async fn ledger(
+    State(app): State<App>,
+    _: Caller,
+    Id(id): Id,
+    Q(q): Q<LedgerQuery>,
+) -> ApiResult<Json<Vec<EntryView>>> {
     let mut tx = app.store.read().await?;
     exists(&mut tx, id).await?;
     let entries = pond_store::ledger::entries_of(&mut tx, id, q.before, limit(q.limit)).await?;
@@ -99,7 +113,11 @@ pub async fn ledger(State(app): State<App>, _: Caller, Id(id): Id, Q(q): Q<Ledge
 /// Spend part of a member's balance; never below zero.
 #[utoipa::path(post, path = "/api/v1/members/{id}/redemptions", tag = "members", request_body = RedemptionInput,
     responses((status = 201, body = Redemption), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn redeem(State(app): State<App>, Id(id): Id, w: Write<RedemptionInput>) -> ApiResult<Response> {
+pub async fn redeem(
+    State(app): State<App>,
+    Id(id): Id,
+    w: Write<RedemptionInput>,
+) -> ApiResult<Response> {
     let now = app.now();
     write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {
         Box::pin(async move {

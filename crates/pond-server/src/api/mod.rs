@@ -50,14 +50,20 @@ impl Modify for Bearer {
 pub fn router(app: App) -> Router {
     let api = Router::new()
         .route("/programs", post(programs::create).get(programs::list))
-        .route("/programs/{id}", get(programs::get_one).patch(programs::patch))
+        .route(
+            "/programs/{id}",
+            get(programs::get_one).patch(programs::patch),
+        )
         .route("/programs/{id}/links", post(programs::link))
         .route("/members", post(members::create).get(members::list))
         .route("/members/{id}", get(members::get_one))
         .route("/members/{id}/balances", get(members::balances))
         .route("/members/{id}/ledger", get(members::ledger))
         .route("/members/{id}/redemptions", post(members::redeem))
-        .route("/referrals", post(referrals::attribute).get(referrals::list))
+        .route(
+            "/referrals",
+            post(referrals::attribute).get(referrals::list),
+        )
         .route("/referrals/{id}", get(referrals::get_one))
         .route("/referrals/{id}/approve", post(referrals::approve))
         .route("/referrals/{id}/reject", post(referrals::reject))

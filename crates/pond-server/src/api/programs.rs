@@ -36,7 +36,11 @@ pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<axum::Json<Vec
 /// One program.
 #[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "programs",
     responses((status = 200, body = ProgramView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn get_one(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<axum::Json<ProgramView>> {
+pub async fn get_one(
+    State(app): State<App>,
+    _: Caller,
+    Id(id): Id,
+) -> ApiResult<axum::Json<ProgramView>> {
     let mut tx = app.store.read().await?;
     Ok(axum::Json(programs::get(&mut tx, id).await?))
 }
@@ -95,7 +99,10 @@ pub async fn link(State(app): State<App>, Id(id): Id, w: Write<LinkInput>) -> Ap
             if pond_store::programs::get(tx, id).await?.is_none() {
                 return Err(ApiError::not_found("program"));
             }
-            if pond_store::members::get(tx, w.body.member_id).await?.is_none() {
+            if pond_store::members::get(tx, w.body.member_id)
+                .await?
+                .is_none()
+            {
                 return Err(ApiError::not_found("member").field("member_id"));
             }
             let l = pond_store::links::get_or_create(tx, id, w.body.member_id, now).await?;

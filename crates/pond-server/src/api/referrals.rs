@@ -18,7 +18,10 @@ use utoipa::{IntoParams, ToSchema};
 #[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals", request_body = CheckoutAttribution,
     responses((status = 200, body = AttributionResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
-pub async fn attribute(State(app): State<App>, w: Write<CheckoutAttribution>) -> ApiResult<Response> {
+pub async fn attribute(
+    State(app): State<App>,
+    w: Write<CheckoutAttribution>,
+) -> ApiResult<Response> {
     let now = app.now();
     let a = app.clone();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
@@ -46,7 +49,11 @@ pub struct ListQuery {
 /// List referrals; `?status=flagged` is the review queue.
 #[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(ListQuery),
     responses((status = 200, body = Vec<ReferralView>), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn list(State(app): State<App>, _: Caller, Q(q): Q<ListQuery>) -> ApiResult<Json<Vec<ReferralView>>> {
+pub async fn list(
+    State(app): State<App>,
+    _: Caller,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<Vec<ReferralView>>> {
     let mut filter = pond_store::referrals::Filter {
         program_id: q.program_id,
         inviter_id: q.inviter_id,
@@ -59,8 +66,11 @@ pub async fn list(State(app): State<App>, _: Caller, Q(q): Q<ListQuery>) -> ApiR
         Some("flagged") => filter.review = Some(Review::Flagged),
         Some(s) => {
             filter.status = Some(Status::parse(s).ok_or_else(|| {
-                ApiError::bad_request("invalid_query", format!("unknown status `{s}`: use flagged, attributed, qualified or rejected"))
-                    .field("status")
+                ApiError::bad_request(
+                    "invalid_query",
+                    format!("unknown status `{s}`: use flagged, attributed, qualified or rejected"),
+                )
+                .field("status")
             })?)
         }
     }
@@ -75,7 +85,11 @@ pub async fn list(State(app): State<App>, _: Caller, Q(q): Q<ListQuery>) -> ApiR
 /// One referral with its rewards.
 #[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals",
     responses((status = 200, body = ReferralView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn get_one(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<Json<ReferralView>> {
+pub async fn get_one(
+    State(app): State<App>,
+    _: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<ReferralView>> {
     let mut tx = app.store.read().await?;
     let r = pond_store::referrals::get(&mut tx, id)
         .await?
@@ -86,7 +100,9 @@ pub async fn get_one(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult
 async fn decide(app: App, id: i64, w: Write<Decision>, decision: Review) -> ApiResult<Response> {
     let now = app.now();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
-        Box::pin(async move { referrals::review(tx, id, decision, w.body.note.as_deref(), now).await })
+        Box::pin(
+            async move { referrals::review(tx, id, decision, w.body.note.as_deref(), now).await },
+        )
     })
     .await
 }
@@ -94,7 +110,11 @@ async fn decide(app: App, id: i64, w: Write<Decision>, decision: Review) -> ApiR
 /// Approve a flagged referral: its rewards proceed.
 #[utoipa::path(post, path = "/api/v1/referrals/{id}/approve", tag = "referrals", request_body = Decision,
     responses((status = 200, body = ReferralView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
-pub async fn approve(State(app): State<App>, Id(id): Id, w: Write<Decision>) -> ApiResult<Response> {
+pub async fn approve(
+    State(app): State<App>,
+    Id(id): Id,
+    w: Write<Decision>,
+) -> ApiResult<Response> {
     decide(app, id, w, Review::Approved).await
 }
 

@@ -1,0 +1,98 @@
+//! Fresh databases for tests: a SQLite file in a temporary directory, or a
+//! new PostgreSQL database on the server named by `POND_TEST_DATABASE_URL`
+//! (CI sets it; without it PostgreSQL tests print why they skip).
+
+use crate::Store;
+use rand::Rng;
+use sqlx::Connection;
+
+/// The environment variable naming a PostgreSQL server for tests.
+pub const PG_ENV: &str = "POND_TEST_DATABASE_URL";
+
+/// A database that exists for one test.
+pub struct TestDb {
+    /// Its URL, for `Store::open`.
+    pub url: String,
+    /// What it runs on, for messages.
+    pub label: &'static str,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDb {
+    /// A new SQLite file.
+    pub fn sqlite() -> Self {
+        let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("cannot make a temp dir: {e}"));
+        let url = format!("sqlite://{}", dir.path().join("pond.db").display());
+        TestDb {
+            url,
+            label: "sqlite",
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new, empty PostgreSQL database, or `None` (with the reason printed)
+    /// when `POND_TEST_DATABASE_URL` is unset.
+    pub async fn postgres() -> Option<Self> {
+        let Ok(admin) = std::env::var(PG_ENV) else {
+            eprintln!(
+                "skipped: set {PG_ENV}=postgres://USER@HOST/DB to run this test on PostgreSQL"
+            );
+            return None;
+        };
+        let name = format!("pond_test_{:016x}", rand::rng().random::<u64>());
+        let mut conn = sqlx::PgConnection::connect(&admin)
+            .await
+            .unwrap_or_else(|e| panic!("{PG_ENV} is set but PostgreSQL is unreachable: {e}"));
+        sqlx::query(&format!("CREATE DATABASE {name}"))
+            .execute(&mut conn)
+            .await
+            .unwrap_or_else(|e| panic!("cannot create test database: {e}"));
+        let _ = conn.close().await;
+        let base = match admin.rfind('/') {
+            Some(i) if admin[..i].contains("://") && i > admin.find("://").map_or(0, |j| j + 2) => {
+                &admin[..i]
+            }
+            _ => admin.as_str(),
+        };
+        let query = admin.find('?').map(|i| &admin[i..]).unwrap_or("");
+        Some(TestDb {
+            url: format!("{base}/{name}{query}"),
+            label: "postgres",
+            _dir: None,
+        })
+    }
+
+    /// Opens and migrates it.
+    pub async fn open(&self) -> Store {
+        Store::open(&self.url)
+            .await
+            .unwrap_or_else(|e| panic!("cannot open {} test database: {e}", self.label))
+    }
+}
+
+/// Defines `mod sqlite` and `mod postgres`, each with a `#[tokio::test]` per
+/// named async fn taking a [`TestDb`], so every test runs on both backends
+/// and a failure names the backend.
+#[macro_export]
+macro_rules! both_backends {
+    ($($test:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    super::$test($crate::testing::TestDb::sqlite()).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn $test() {
+                    if let Some(db) = $crate::testing::TestDb::postgres().await {
+                        super::$test(db).await;
+                    }
+                }
+            )*
+        }
+    };
+}

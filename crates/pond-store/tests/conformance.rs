@@ -1,0 +1,397 @@
+//! One conformance suite, run on SQLite always and on PostgreSQL when
+//! `POND_TEST_DATABASE_URL` is set: the guarantees the rest of Pond relies on.
+
+use jiff::Timestamp;
+use pond_core::identity::{IdentityKey, KeyKind, Region};
+use pond_core::ledger::{Account, EntryKey, Kind, Ledger, Posting};
+use pond_core::program::Side;
+use pond_core::reward::Grant;
+use pond_store::idempotency::Claim;
+use pond_store::members::NewMember;
+use pond_store::testing::TestDb;
+use pond_store::{
+    Store, StoreError, events, idempotency, ledger, members, programs, referrals, rewards,
+};
+
+pond_store::both_backends!(
+    migrations_are_repeatable,
+    identity_keys_belong_to_one_member,
+    a_member_is_referred_once,
+    a_reward_exists_once,
+    the_ledger_is_append_only_and_sums,
+    idempotency_keys_store_one_response,
+    events_are_recorded_once,
+    store_ledger_matches_the_model,
+);
+
+fn now() -> Timestamp {
+    Timestamp::from_second(1_760_000_000).unwrap()
+}
+
+async fn member(s: &Store, phone: &str) -> i64 {
+    let mut tx = s.write().await.unwrap();
+    let key = IdentityKey::parse(KeyKind::Phone, phone, Region::default()).unwrap();
+    let id = members::insert(
+        &mut tx,
+        &NewMember {
+            keys: vec![key],
+            ..Default::default()
+        },
+        now(),
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn program(s: &Store) -> i64 {
+    let spec = serde_json::from_value(serde_json::json!({
+        "name": "p", "inviter_cap": 5, "qualifying": {"type": "signup"},
+        "rewards": [{"side": "inviter", "depth": 1, "amount": 5, "unit": "points"}]
+    }))
+    .unwrap();
+    let mut tx = s.write().await.unwrap();
+    let id = programs::insert(&mut tx, &spec, &[], now()).await.unwrap();
+    tx.commit().await.unwrap();
+    id
+}
+
+async fn migrations_are_repeatable(db: TestDb) {
+    let s = db.open().await;
+    s.migrate().await.unwrap();
+    let again = db.open().await;
+    let mut tx = again.read().await.unwrap();
+    assert_eq!(members::count(&mut tx).await.unwrap(), 0);
+}
+
+async fn identity_keys_belong_to_one_member(db: TestDb) {
+    let s = db.open().await;
+    let a = member(&s, "+8613800000001").await;
+    let mut tx = s.write().await.unwrap();
+    let key = IdentityKey::parse(KeyKind::Phone, "138 0000 0001", Region::default()).unwrap();
+    assert_eq!(
+        members::owner_of(&mut tx, KeyKind::Phone, &key.value)
+            .await
+            .unwrap(),
+        Some(a)
+    );
+    let dup = members::insert(
+        &mut tx,
+        &NewMember {
+            keys: vec![key],
+            ..Default::default()
+        },
+        now(),
+    )
+    .await;
+    assert!(
+        matches!(dup, Err(StoreError::Conflict(ref k)) if k == "phone"),
+        "{dup:?}"
+    );
+}
+
+async fn a_member_is_referred_once(db: TestDb) {
+    let s = db.open().await;
+    let p = program(&s).await;
+    let (a, b, c) = (
+        member(&s, "+8613800000001").await,
+        member(&s, "+8613800000002").await,
+        member(&s, "+8613800000003").await,
+    );
+    let mut tx = s.write().await.unwrap();
+    let new = |inviter| referrals::NewReferral {
+        program_id: p,
+        inviter_id: inviter,
+        invitee_id: c,
+        link_id: None,
+        source: pond_core::attribution::Source::Signup,
+        reasons: vec![],
+        ip_hash: None,
+    };
+    assert!(
+        referrals::insert(&mut tx, &new(a), now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        referrals::insert(&mut tx, &new(b), now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(referrals::inviter_of(&mut tx, c).await.unwrap(), Some(a));
+}
+
+async fn a_reward_exists_once(db: TestDb) {
+    let s = db.open().await;
+    let p = program(&s).await;
+    let (a, b) = (
+        member(&s, "+8613800000001").await,
+        member(&s, "+8613800000002").await,
+    );
+    let mut tx = s.write().await.unwrap();
+    let r = referrals::insert(
+        &mut tx,
+        &referrals::NewReferral {
+            program_id: p,
+            inviter_id: a,
+            invitee_id: b,
+            link_id: None,
+            source: pond_core::attribution::Source::Signup,
+            reasons: vec![],
+            ip_hash: None,
+        },
+        now(),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let g = Grant {
+        side: Side::Inviter,
+        stage: "qualified".into(),
+        amount: 5,
+        unit: "points".into(),
+        approve_after: now(),
+    };
+    let first = rewards::create(&mut tx, p, r, a, &g, now()).await.unwrap();
+    assert!(first.is_some());
+    assert!(
+        rewards::create(&mut tx, p, r, a, &g, now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let id = first.unwrap();
+    assert!(
+        rewards::settle(
+            &mut tx,
+            id,
+            pond_core::reward::RewardStatus::Approved,
+            now()
+        )
+        .await
+        .unwrap()
+    );
+    assert!(
+        !rewards::settle(&mut tx, id, pond_core::reward::RewardStatus::Voided, now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(rewards::inviter_rewarded(&mut tx, p, a).await.unwrap(), 1);
+}
+
+async fn the_ledger_is_append_only_and_sums(db: TestDb) {
+    let s = db.open().await;
+    let a = member(&s, "+8613800000001").await;
+    let mut tx = s.write().await.unwrap();
+    let grant = Posting::grant(
+        EntryKey::reward(1, 1, Side::Inviter, "qualified"),
+        Kind::Reward,
+        a,
+        500,
+        "MB",
+    );
+    assert!(
+        ledger::append(&mut tx, &grant, &Default::default(), now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !ledger::append(&mut tx, &grant, &Default::default(), now())
+            .await
+            .unwrap()
+    );
+    let spend = Posting::redemption(EntryKey::redemption(a, "r1"), a, 120, "MB");
+    assert!(
+        ledger::append(&mut tx, &spend, &Default::default(), now())
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        ledger::balance(&mut tx, Account::Member(a), "MB")
+            .await
+            .unwrap(),
+        380
+    );
+    assert_eq!(
+        ledger::balances(&mut tx, a).await.unwrap(),
+        vec![("MB".to_string(), 380)]
+    );
+    assert_eq!(ledger::imbalance(&mut tx).await.unwrap(), 0);
+    tx.commit().await.unwrap();
+    // Corrections are new entries: the database itself refuses edits.
+    let mut tx = s.write().await.unwrap();
+    let edit = pond_store::on_conn!(&mut tx, |c| sqlx::query(
+        "UPDATE ledger_entries SET amount = 1"
+    )
+    .execute(c)
+    .await
+    .map(|_| ()));
+    assert!(edit.is_err(), "an UPDATE of the ledger must fail");
+}
+
+async fn idempotency_keys_store_one_response(db: TestDb) {
+    let s = db.open().await;
+    let mut tx = s.write().await.unwrap();
+    assert_eq!(
+        idempotency::claim(&mut tx, "k", "h1", now()).await.unwrap(),
+        Claim::Fresh
+    );
+    idempotency::complete(&mut tx, "k", 201, "{\"ok\":true}")
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = s.write().await.unwrap();
+    let stored = idempotency::claim(&mut tx, "k", "h2", now()).await.unwrap();
+    assert_eq!(
+        stored,
+        Claim::Stored {
+            request_hash: "h1".into(),
+            status: 201,
+            body: "{\"ok\":true}".into()
+        }
+    );
+    // A claim rolled back leaves the key free.
+    assert_eq!(
+        idempotency::claim(&mut tx, "k2", "h", now()).await.unwrap(),
+        Claim::Fresh
+    );
+    drop(tx);
+    let mut tx = s.write().await.unwrap();
+    assert_eq!(
+        idempotency::claim(&mut tx, "k2", "h", now()).await.unwrap(),
+        Claim::Fresh
+    );
+    assert_eq!(
+        idempotency::prune(&mut tx, now() + jiff::SignedDuration::from_hours(25))
+            .await
+            .unwrap(),
+        2
+    );
+}
+
+async fn events_are_recorded_once(db: TestDb) {
+    let s = db.open().await;
+    let a = member(&s, "+8613800000001").await;
+    let mut tx = s.write().await.unwrap();
+    let paid = events::NewEvent {
+        external_id: None,
+        kind: "order.paid",
+        member_id: a,
+        order_id: Some("o1"),
+        amount: Some(100),
+        occurred_at: now(),
+    };
+    let first = events::record(&mut tx, &paid, now()).await.unwrap();
+    assert!(first.is_some());
+    assert!(
+        events::record(&mut tx, &paid, now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let refund = events::NewEvent {
+        kind: "order.refunded",
+        amount: None,
+        ..paid.clone()
+    };
+    assert!(
+        events::record(&mut tx, &refund, now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    let custom = events::NewEvent {
+        external_id: Some("evt-1"),
+        kind: "activated",
+        order_id: None,
+        amount: None,
+        ..paid.clone()
+    };
+    assert!(
+        events::record(&mut tx, &custom, now())
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        events::record(&mut tx, &custom, now())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert_eq!(
+        events::existing(&mut tx, None, "order.paid", Some("o1"))
+            .await
+            .unwrap()
+            .map(|e| e.0),
+        first
+    );
+    assert!(
+        events::paid_before(&mut tx, a, now() + jiff::SignedDuration::from_secs(1))
+            .await
+            .unwrap()
+    );
+}
+
+/// Random grants and redemptions, with retries, through the store and the
+/// in-memory model of `pond-core`: the same entries are refused, the same
+/// balances result, and the database never shows a negative member balance.
+async fn store_ledger_matches_the_model(db: TestDb) {
+    use rand::{Rng, SeedableRng};
+    let s = db.open().await;
+    let ids = [
+        member(&s, "+8613800000001").await,
+        member(&s, "+8613800000002").await,
+    ];
+    let mut rng = rand::rngs::StdRng::seed_from_u64(7);
+    let mut model = Ledger::default();
+    for _ in 0..300 {
+        let m = ids[rng.random_range(0..2)];
+        let p = if rng.random_bool(0.6) {
+            Posting::grant(
+                EntryKey::reward(1, rng.random_range(0..40), Side::Invitee, "qualified"),
+                Kind::Reward,
+                m,
+                rng.random_range(1..100),
+                "points",
+            )
+        } else {
+            Posting::redemption(
+                EntryKey::redemption(m, &rng.random_range(0..60).to_string()),
+                m,
+                rng.random_range(1..150),
+                "points",
+            )
+        };
+        let expected = model.post(p.clone()).is_ok();
+        let mut tx = s.write().await.unwrap();
+        pond_store::lock_member(&mut tx, m).await.unwrap();
+        let balance = ledger::balance(&mut tx, p.debit, &p.unit).await.unwrap();
+        let fresh = ledger::by_key(&mut tx, p.key.as_str())
+            .await
+            .unwrap()
+            .is_none();
+        let ok = fresh && pond_core::ledger::check(&p, balance).is_ok();
+        if ok {
+            assert!(
+                ledger::append(&mut tx, &p, &Default::default(), now())
+                    .await
+                    .unwrap()
+            );
+            tx.commit().await.unwrap();
+        }
+        assert_eq!(ok, expected, "store and model disagree on {p:?}");
+    }
+    let mut tx = s.read().await.unwrap();
+    for m in ids {
+        let stored = ledger::balance(&mut tx, Account::Member(m), "points")
+            .await
+            .unwrap();
+        assert_eq!(stored, model.balance(Account::Member(m), "points"));
+        assert!(stored >= 0);
+    }
+    assert_eq!(ledger::imbalance(&mut tx).await.unwrap(), 0);
+}
