@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod extract;
 pub mod jobs;
+pub mod landing;
 pub mod members;
 pub mod programs;
 pub mod qr;
@@ -109,12 +110,11 @@ impl App {
 
     /// The name of the live token with this hash, cached briefly.
     pub async fn token_name(&self, hash: &str) -> Result<Option<String>, pond_store::StoreError> {
-        if let Ok(cache) = self.tokens.read() {
-            if let Some((name, seen)) = cache.get(hash) {
-                if seen.elapsed() < TOKEN_CACHE_TTL {
-                    return Ok(Some(name.clone()));
-                }
-            }
+        if let Ok(cache) = self.tokens.read()
+            && let Some((name, seen)) = cache.get(hash)
+            && seen.elapsed() < TOKEN_CACHE_TTL
+        {
+            return Ok(Some(name.clone()));
         }
         let mut tx = self.store.read().await?;
         let token = pond_store::tokens::by_hash(&mut tx, hash).await?;

@@ -227,10 +227,9 @@ pub async fn qualify(
         };
         if let Some(id) =
             pond_store::rewards::create(tx, r.program_id, r.id, member, &g, now).await?
+            && pond_core::reward::may_approve(g.approve_after, r.review.holds_rewards(), now)
         {
-            if pond_core::reward::may_approve(g.approve_after, r.review.holds_rewards(), now) {
-                rewards::approve(tx, id, now).await?;
-            }
+            rewards::approve(tx, id, now).await?;
         }
     }
     Ok(true)

@@ -31,26 +31,25 @@ where
 {
     let now = app.now();
     let mut tx = app.store.write().await?;
-    if let Some(k) = &idem {
-        if let Claim::Stored {
+    if let Some(k) = &idem
+        && let Claim::Stored {
             request_hash,
             status,
             body,
         } = idempotency::claim(&mut tx, &k.key, &k.request_hash, now).await?
-        {
-            if request_hash != k.request_hash {
-                return Err(ApiError::unprocessable(
-                    "idempotency_key_reused",
-                    "this Idempotency-Key was used with a different request; use a fresh key",
-                )
-                .field("Idempotency-Key"));
-            }
-            return Ok(json(
-                StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-                body,
-                true,
-            ));
+    {
+        if request_hash != k.request_hash {
+            return Err(ApiError::unprocessable(
+                "idempotency_key_reused",
+                "this Idempotency-Key was used with a different request; use a fresh key",
+            )
+            .field("Idempotency-Key"));
         }
+        return Ok(json(
+            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
+            body,
+            true,
+        ));
     }
     let value = op(&mut tx).await?;
     let body = serde_json::to_string(&value).map_err(|e| ApiError::internal(&e))?;

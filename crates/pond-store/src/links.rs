@@ -31,9 +31,8 @@ pub async fn get_or_create(tx: &mut Tx, program: i64, member: i64, at: Timestamp
     }
     for _ in 0..5 {
         let code = ReferralCode::generate();
-        let inserted =
-            on_conn!(tx, |c| {
-                sqlx::query(
+        let inserted = on_conn!(tx, |c| {
+            sqlx::query(
             "INSERT INTO links (program_id, member_id, code, created_at) VALUES ($1, $2, $3, $4)
              ON CONFLICT DO NOTHING"
         )
@@ -44,7 +43,7 @@ pub async fn get_or_create(tx: &mut Tx, program: i64, member: i64, at: Timestamp
         .execute(c)
         .await
         .map(|r| r.rows_affected())
-            })?;
+        })?;
         if inserted == 1 {
             break;
         }

@@ -69,9 +69,8 @@ pub async fn insert(tx: &mut Tx, m: &NewMember, at: Timestamp) -> Result<i64> {
     .await
     })?;
     for k in &m.keys {
-        let r =
-            on_conn!(tx, |c| {
-                sqlx::query(
+        let r = on_conn!(tx, |c| {
+            sqlx::query(
             "INSERT INTO member_keys (kind, value, canonical, member_id) VALUES ($1, $2, $3, $4)"
         )
         .bind(k.kind.as_str())
@@ -81,7 +80,7 @@ pub async fn insert(tx: &mut Tx, m: &NewMember, at: Timestamp) -> Result<i64> {
         .execute(c)
         .await
         .map(|r| r.rows_affected())
-            });
+        });
         if let Err(e) = r {
             return Err(match StoreError::from(e) {
                 StoreError::Conflict(_) => StoreError::Conflict(k.kind.as_str().to_string()),

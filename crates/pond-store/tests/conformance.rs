@@ -1,6 +1,8 @@
 //! One conformance suite, run on SQLite always and on PostgreSQL when
 //! `POND_TEST_DATABASE_URL` is set: the guarantees the rest of Pond relies on.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is the failure message
+
 use jiff::Timestamp;
 use pond_core::identity::{IdentityKey, KeyKind, Region};
 use pond_core::ledger::{Account, EntryKey, Kind, Ledger, Posting};

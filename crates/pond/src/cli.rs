@@ -21,6 +21,9 @@ pub struct Cli {
         global = true
     )]
     pub database_url: String,
+    /// The shop's country (ISO code) for phone numbers written without +.
+    #[arg(long, env = "POND_REGION", default_value = "CN", global = true)]
+    pub region: String,
     /// Log as JSON lines on stderr.
     #[arg(long, env = "POND_LOG_JSON", global = true)]
     pub log_json: bool,
@@ -41,6 +44,8 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Print the OpenAPI document of the HTTP API.
+    Openapi,
     /// Create and list referral programs.
     #[command(subcommand)]
     Program(ProgramCmd),
@@ -60,23 +65,24 @@ pub struct ServeArgs {
     /// The public base URL for links and QR codes (default: http://LISTEN).
     #[arg(long, env = "POND_PUBLIC_URL")]
     pub public_url: Option<String>,
-    /// The shop's country (ISO code) for phone numbers without +.
-    #[arg(long, env = "POND_REGION", default_value = "CN")]
-    pub region: String,
 }
 
 impl ServeArgs {
     /// The server settings these arguments describe.
-    pub fn config(&self) -> Result<Config> {
-        let region =
-            pond_core::identity::Region::parse(&self.region).map_err(|e| anyhow::anyhow!(e))?;
+    pub fn config(&self, region: &str) -> Result<Config> {
         Ok(Config {
             listen: self.listen,
             public_url: self.public_url.clone(),
-            region,
+            region: parse_region(region)?,
             ..Config::default()
         })
     }
+}
+
+/// Parses the shop's region, naming the problem.
+pub fn parse_region(region: &str) -> Result<pond_core::identity::Region> {
+    pond_core::identity::Region::parse(region)
+        .map_err(|e| anyhow::anyhow!("--region: {}", e.message))
 }
 
 /// The demo.
@@ -88,6 +94,9 @@ pub struct DemoArgs {
     /// Keep an existing file instead of starting afresh.
     #[arg(long)]
     pub keep: bool,
+    /// How many days of history to make up.
+    #[arg(long, default_value_t = 180, value_parser = clap::value_parser!(u16).range(1..=730))]
+    pub days: u16,
     #[command(flatten)]
     pub serve: ServeArgs,
 }
@@ -100,6 +109,13 @@ pub enum TokenCmd {
         /// Who or what it is for.
         #[arg(long)]
         name: String,
+    },
+    /// List tokens (names and dates; tokens themselves are never stored).
+    List,
+    /// Revoke a token by id; it stops working within 30 seconds.
+    Revoke {
+        /// The token's id, from `pond token list`.
+        id: i64,
     },
 }
 
@@ -168,10 +184,14 @@ pub struct EventArgs {
     pub amount: Option<i64>,
 }
 
-async fn app(store: &Store) -> Result<App> {
+async fn app(store: &Store, region: &str) -> Result<App> {
     let public =
         std::env::var("POND_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
-    Ok(App::new(store.clone(), Config::default(), public).await?)
+    let config = Config {
+        region: parse_region(region)?,
+        ..Config::default()
+    };
+    Ok(App::new(store.clone(), config, public).await?)
 }
 
 fn print<T: serde::Serialize>(v: &T) -> Result<()> {
@@ -212,8 +232,8 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
 }
 
 /// `pond member ...`.
-pub async fn member(store: &Store, cmd: MemberCmd) -> Result<()> {
-    let app = app(store).await?;
+pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
+    let app = app(store, region).await?;
     match cmd {
         MemberCmd::Add {
             name,
@@ -281,4 +301,42 @@ pub async fn event(store: &Store, e: EventArgs) -> Result<()> {
         .map_err(fail)?;
     tx.commit().await?;
     print(&r)
+}
+
+/// `pond token list` and `pond token revoke`.
+pub async fn token(store: &Store, cmd: TokenCmd) -> Result<()> {
+    let now = Timestamp::now();
+    match cmd {
+        TokenCmd::Create { name } => {
+            if name.trim().is_empty() || name.len() > 100 {
+                bail!("--name must be 1 to 100 characters");
+            }
+            let mut tx = store.write().await?;
+            let token = pond_server::tokens::create(&mut tx, name.trim(), now).await?;
+            tx.commit().await?;
+            println!(
+                "Created token `{}`. It is shown once; keep it secret:",
+                name.trim()
+            );
+            println!("{token}");
+        }
+        TokenCmd::List => {
+            let mut tx = store.read().await?;
+            for t in pond_store::tokens::list(&mut tx).await? {
+                let state = t
+                    .revoked_at
+                    .map_or("live".to_string(), |r| format!("revoked {r}"));
+                println!("{}\t{}\tcreated {}\t{state}", t.id, t.name, t.created_at);
+            }
+        }
+        TokenCmd::Revoke { id } => {
+            let mut tx = store.write().await?;
+            if !pond_store::tokens::revoke(&mut tx, id, now).await? {
+                bail!("no live token with id {id}");
+            }
+            tx.commit().await?;
+            println!("revoked token {id}");
+        }
+    }
+    Ok(())
 }

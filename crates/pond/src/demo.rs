@@ -38,9 +38,9 @@ fn name(rng: &mut StdRng) -> String {
 }
 
 /// Fills the store behind `app` and returns an API token for it.
-pub async fn fill(app: &App) -> Result<String> {
+pub async fn fill(app: &App, days: u16) -> Result<String> {
     let now = Timestamp::now();
-    let start = now - SignedDuration::from_hours(24 * 180);
+    let start = now - SignedDuration::from_hours(24 * i64::from(days));
     let mut rng = StdRng::seed_from_u64(2008);
 
     let mut tx = app.store.write().await?;
@@ -85,7 +85,7 @@ pub async fn fill(app: &App) -> Result<String> {
 
     let mut members: Vec<i64> = Vec::new();
     let mut serial = 0u32;
-    for day in 0..180i64 {
+    for day in 0..i64::from(days) {
         let mut tx = app.store.write().await?;
         let today = start + SignedDuration::from_hours(24 * day);
         let organic = rng.random_range(1..=4);

@@ -6,7 +6,7 @@ mod demo;
 
 use anyhow::{Context, Result};
 use clap::Parser;
-use cli::{Cli, Command, TokenCmd};
+use cli::{Cli, Command};
 use pond_server::{Application, Config};
 use pond_store::Store;
 use std::process::ExitCode;
@@ -52,7 +52,7 @@ async fn open(url: &str) -> Result<Store> {
 async fn run(cli: Cli) -> Result<()> {
     let url = cli.database_url.clone();
     match cli.command {
-        Command::Serve(s) => serve(open(&url).await?, s.config()?).await,
+        Command::Serve(s) => serve(open(&url).await?, s.config(&cli.region)?).await,
         Command::Demo(d) => {
             let path = d.file.clone();
             if path.exists() && !d.keep {
@@ -63,8 +63,8 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let url = format!("sqlite://{}", path.display());
             let store = open(&url).await?;
-            let app = Application::build(store, d.serve.config()?).await?;
-            let token = demo::fill(app.app()).await?;
+            let app = Application::build(store, d.serve.config(&cli.region)?).await?;
+            let token = demo::fill(app.app(), d.days).await?;
             println!("Demo data is in {}", path.display());
             println!("API token: {token}");
             serve_app(app).await
@@ -74,18 +74,18 @@ async fn run(cli: Cli) -> Result<()> {
             println!("migrations applied to {url}");
             Ok(())
         }
-        Command::Token(TokenCmd::Create { name }) => {
+        Command::Token(cmd) => {
             let store = open(&url).await?;
-            let mut tx = store.write().await?;
-            let token = pond_server::tokens::create(&mut tx, &name, jiff::Timestamp::now()).await?;
-            tx.commit().await?;
+            let r = cli::token(&store, cmd).await;
             store.close().await;
-            println!("Created token `{name}`. It is shown once; keep it secret:");
-            println!("{token}");
+            r
+        }
+        Command::Openapi => {
+            println!("{}", pond_server::api::openapi_json());
             Ok(())
         }
         Command::Program(cmd) => cli::program(&open(&url).await?, cmd).await,
-        Command::Member(cmd) => cli::member(&open(&url).await?, cmd).await,
+        Command::Member(cmd) => cli::member(&open(&url).await?, &cli.region, cmd).await,
         Command::Event(e) => cli::event(&open(&url).await?, e).await,
     }
 }

@@ -7,6 +7,11 @@ mod referrals;
 
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::{App, BODY_LIMIT, redirect};
+
+/// The OpenAPI document as pretty JSON (for `pond openapi` and docs/).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
@@ -75,6 +80,7 @@ pub fn router(app: App) -> Router {
         .route("/r/{code}", get(redirect::follow))
         .route("/r/{code}/qr.svg", get(redirect::qr_svg))
         .route("/r/{code}/qr.png", get(redirect::qr_png))
+        .route("/", get(crate::landing::page))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))

@@ -1,6 +1,6 @@
 //! A real server on a free port over a fresh database, and a client for it.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used)]
 
 use pond_server::{Application, Config};
 use pond_store::testing::TestDb;
@@ -35,7 +35,9 @@ pub async fn spawn(db: TestDb) -> TestApp {
     let app = Application::build(store.clone(), config).await.unwrap();
     let base = app.url();
     let mut tx = store.write().await.unwrap();
-    let token = pond_server::tokens::create(&mut tx, "test", jiff::Timestamp::now()).await.unwrap();
+    let token = pond_server::tokens::create(&mut tx, "test", jiff::Timestamp::now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     let (stop, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until(async {
@@ -45,7 +47,14 @@ pub async fn spawn(db: TestDb) -> TestApp {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    TestApp { base, token, http, store, _db: db, stop: Some(stop) }
+    TestApp {
+        base,
+        token,
+        http,
+        store,
+        _db: db,
+        stop: Some(stop),
+    }
 }
 
 impl TestApp {
@@ -58,7 +67,11 @@ impl TestApp {
     }
 
     pub async fn post_with(&self, path: &str, body: Value, key: Option<&str>) -> (u16, Value) {
-        let mut r = self.http.post(self.url(path)).bearer_auth(&self.token).json(&body);
+        let mut r = self
+            .http
+            .post(self.url(path))
+            .bearer_auth(&self.token)
+            .json(&body);
         if let Some(k) = key {
             r = r.header("Idempotency-Key", k);
         }
@@ -68,13 +81,26 @@ impl TestApp {
     }
 
     pub async fn patch(&self, path: &str, body: Value) -> (u16, Value) {
-        let resp = self.http.patch(self.url(path)).bearer_auth(&self.token).json(&body).send().await.unwrap();
+        let resp = self
+            .http
+            .patch(self.url(path))
+            .bearer_auth(&self.token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
-        let resp = self.http.get(self.url(path)).bearer_auth(&self.token).send().await.unwrap();
+        let resp = self
+            .http
+            .get(self.url(path))
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .unwrap();
         let status = resp.status().as_u16();
         (status, resp.json().await.unwrap_or(Value::Null))
     }
@@ -95,14 +121,21 @@ impl TestApp {
 
     /// A member's link code in a program.
     pub async fn code(&self, program: i64, member: i64) -> String {
-        let (s, l) = self.post(&format!("/api/v1/programs/{program}/links"), json!({"member_id": member})).await;
+        let (s, l) = self
+            .post(
+                &format!("/api/v1/programs/{program}/links"),
+                json!({"member_id": member}),
+            )
+            .await;
         assert_eq!(s, 200, "{l}");
         l["code"].as_str().unwrap().to_string()
     }
 
     /// A member's balance in a unit (0 when none).
     pub async fn balance(&self, member: i64, unit: &str) -> i64 {
-        let (s, b) = self.get(&format!("/api/v1/members/{member}/balances")).await;
+        let (s, b) = self
+            .get(&format!("/api/v1/members/{member}/balances"))
+            .await;
         assert_eq!(s, 200, "{b}");
         b.as_array()
             .unwrap()

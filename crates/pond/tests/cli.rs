@@ -1,0 +1,160 @@
+//! The `pond` binary as a user runs it.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap in a test is the failure message
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::Duration;
+
+fn pond(db: &str, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_pond"))
+        .args(args)
+        .env("POND_DATABASE_URL", db)
+        .env_remove("POND_REGION")
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8(out.stdout).unwrap(),
+        String::from_utf8(out.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_shop_runs_a_program_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+
+    let (ok, out, _) = pond(&db, &["migrate"]);
+    assert!(ok, "{out}");
+    let (ok, out, _) = pond(&db, &["token", "create", "--name", "pos"]);
+    assert!(ok);
+    let token = out.lines().last().unwrap();
+    assert!(
+        token.starts_with("pond_") && token.len() > 40,
+        "the token is alone on the last line: {out}"
+    );
+    let (_, list, _) = pond(&db, &["token", "list"]);
+    assert!(
+        list.contains("pos") && !list.contains(token),
+        "tokens are never shown again"
+    );
+
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"name":"Blooms","inviter_cap":10,"hold_days":0,
+        "qualifying":{"type":"signup"},
+        "rewards":[{"side":"inviter","depth":2,"amount":50,"unit":"points"}]}"#,
+    )
+    .unwrap();
+    let (ok, _, err) = pond(&db, &["program", "create", spec.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(
+        err.contains("pyramid_indirect_referral") && err.contains("rewards[0].depth"),
+        "{err}"
+    );
+
+    std::fs::write(
+        &spec,
+        r#"{"name":"Blooms","inviter_cap":10,"hold_days":0,
+        "qualifying":{"type":"signup"},
+        "rewards":[{"side":"inviter","depth":1,"amount":50,"unit":"points"},
+                   {"side":"invitee","depth":1,"amount":50,"unit":"points"}]}"#,
+    )
+    .unwrap();
+    let (ok, out, err) = pond(&db, &["program", "create", spec.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let program: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let program = program["id"].to_string();
+
+    let (ok, out, _) = pond(
+        &db,
+        &["member", "add", "--name", "Ann", "--phone", "13800000001"],
+    );
+    assert!(ok);
+    let ann: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(ann["keys"]["phone"], "+8613800000001");
+    let ann = ann["id"].to_string();
+    let (ok, link, _) = pond(&db, &["member", "link", &ann, "--program", &program]);
+    assert!(ok);
+    let code = link.trim().rsplit('/').next().unwrap().to_string();
+    let (ok, out, err) = pond(
+        &db,
+        &[
+            "member",
+            "add",
+            "--name",
+            "Bo",
+            "--phone",
+            "13800000002",
+            "--referral-code",
+            &code,
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\"qualified\""),
+        "a signup program qualifies at signup: {out}"
+    );
+    let (ok, out, _) = pond(&db, &["member", "balances", &ann]);
+    assert!(ok);
+    assert!(out.contains("\"amount\": 50"), "{out}");
+
+    let (ok, _, err) = pond(&db, &["member", "add", "--phone", "12"]);
+    assert!(!ok);
+    assert!(err.contains("invalid_phone"), "{err}");
+    let (ok, _, err) = pond("mysql://nope", &["migrate"]);
+    assert!(!ok);
+    assert!(err.contains("unsupported database URL"), "{err}");
+}
+
+#[test]
+fn demo_serves_on_localhost_and_prints_the_url() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("demo.db");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pond"))
+        .args(["demo", "--days", "20", "--listen", "127.0.0.1:0", "--file"])
+        .arg(&file)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut token = None;
+    let url = loop {
+        let line = lines.next().expect("demo exited early").unwrap();
+        if let Some(t) = line.strip_prefix("API token: ") {
+            token = Some(t.to_string());
+        }
+        if let Some(u) = line.strip_prefix("Pond is running at ") {
+            break u.to_string();
+        }
+    };
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let members: serde_json::Value = rt.block_on(async {
+        let c = reqwest::Client::new();
+        let health = c
+            .get(format!("{url}/healthz"))
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 200);
+        c.get(format!("{url}/api/v1/members?limit=200"))
+            .bearer_auth(token.unwrap())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    });
+    child.kill().unwrap();
+    let _ = child.wait();
+    assert!(
+        members.as_array().unwrap().len() >= 20,
+        "the demo has members"
+    );
+}
