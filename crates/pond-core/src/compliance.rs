@@ -9,8 +9,8 @@
 //! charges for the right to refer, and insists on a cap. Every refusal names
 //! the criterion so the shop learns why.
 
-use crate::program::{Basis, ProgramSpec, Side};
 use crate::Invalid;
+use crate::program::{Basis, ProgramSpec, Side};
 use serde::Serialize;
 
 /// A criterion a program can break. Its code is stable and appears in API errors.
@@ -112,9 +112,10 @@ pub fn review(spec: &ProgramSpec) -> Result<Verdict, Invalid> {
     if !spec.rewards.iter().any(|r| r.side == Side::Invitee) {
         warnings.push(Warning {
             code: "one_sided",
-            message: "the invitee gets nothing: fission lasts when both sides gain, and a one-sided \
+            message:
+                "the invitee gets nothing: fission lasts when both sides gain, and a one-sided \
                       ask spends the inviter's credit with friends"
-                .into(),
+                    .into(),
         });
     }
     Ok(Verdict { warnings })
@@ -148,9 +149,15 @@ mod tests {
     fn downline_sales_are_team_commission() {
         let mut p = dropbox();
         p.rewards[0].basis = Basis::InviteeSales;
-        assert_eq!(review(&p).unwrap_err().code, "pyramid_downline_compensation");
+        assert_eq!(
+            review(&p).unwrap_err().code,
+            "pyramid_downline_compensation"
+        );
         p.rewards[0].basis = Basis::InviteeRecruiting;
-        assert_eq!(review(&p).unwrap_err().code, "pyramid_downline_compensation");
+        assert_eq!(
+            review(&p).unwrap_err().code,
+            "pyramid_downline_compensation"
+        );
     }
 
     #[test]

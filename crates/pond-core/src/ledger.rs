@@ -222,8 +222,16 @@ mod tests {
 
     #[derive(Debug, Clone)]
     enum Op {
-        Reward { referral: i64, member: i64, amount: i64 },
-        Redeem { member: i64, request: u8, amount: i64 },
+        Reward {
+            referral: i64,
+            member: i64,
+            amount: i64,
+        },
+        Redeem {
+            member: i64,
+            request: u8,
+            amount: i64,
+        },
     }
 
     fn op() -> impl Strategy<Value = Op> {

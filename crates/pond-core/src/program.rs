@@ -224,14 +224,14 @@ impl ProgramSpec {
                 "must be 1 to 200 characters",
             ));
         }
-        if let Some(url) = &self.landing_url {
-            if !(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000 {
-                return Err(Invalid::new(
-                    "landing_url",
-                    "invalid_url",
-                    "must be an http(s) URL of at most 2000 characters",
-                ));
-            }
+        if let Some(url) = &self.landing_url
+            && (!(url.starts_with("https://") || url.starts_with("http://")) || url.len() > 2000)
+        {
+            return Err(Invalid::new(
+                "landing_url",
+                "invalid_url",
+                "must be an http(s) URL of at most 2000 characters",
+            ));
         }
         if self.rewards.is_empty() {
             return Err(Invalid::new(
@@ -260,23 +260,23 @@ impl ProgramSpec {
         if let Some(g) = &self.base_grant {
             check_amount("base_grant", g.amount, &g.unit)?;
         }
-        if let Qualifying::FirstPaidOrder { min_amount } = self.qualifying {
-            if min_amount < 0 {
-                return Err(Invalid::new(
-                    "qualifying.min_amount",
-                    "invalid_amount",
-                    "must not be negative",
-                ));
-            }
+        if let Qualifying::FirstPaidOrder { min_amount } = self.qualifying
+            && min_amount < 0
+        {
+            return Err(Invalid::new(
+                "qualifying.min_amount",
+                "invalid_amount",
+                "must not be negative",
+            ));
         }
-        if let Qualifying::Custom { name } = &self.qualifying {
-            if !is_event_name(name) || is_builtin_event(name) {
-                return Err(Invalid::new(
-                    "qualifying.name",
-                    "invalid_event_name",
-                    "a custom event name is 1 to 64 of a-z, 0-9, `.`, `_`, `-` and not a built-in type",
-                ));
-            }
+        if let Qualifying::Custom { name } = &self.qualifying
+            && (!is_event_name(name) || is_builtin_event(name))
+        {
+            return Err(Invalid::new(
+                "qualifying.name",
+                "invalid_event_name",
+                "a custom event name is 1 to 64 of a-z, 0-9, `.`, `_`, `-` and not a built-in type",
+            ));
         }
         for (field, days) in [
             ("attribution_window_days", self.attribution_window_days),
@@ -297,14 +297,14 @@ impl ProgramSpec {
                 "must be at least 1",
             ));
         }
-        if let (Some(s), Some(e)) = (self.starts_at, self.ends_at) {
-            if e <= s {
-                return Err(Invalid::new(
-                    "ends_at",
-                    "invalid_dates",
-                    "must be after starts_at",
-                ));
-            }
+        if let (Some(s), Some(e)) = (self.starts_at, self.ends_at)
+            && e <= s
+        {
+            return Err(Invalid::new(
+                "ends_at",
+                "invalid_dates",
+                "must be after starts_at",
+            ));
         }
         Ok(())
     }
@@ -348,9 +348,9 @@ fn is_unit(unit: &str) -> bool {
 pub fn is_event_name(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= 64
-        && s
-            .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-'))
+        && s.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'.' | b'_' | b'-')
+        })
 }
 
 /// The event types Pond itself understands.

@@ -60,9 +60,7 @@ pub struct Grant {
 /// already earned the inviter a (non-voided) reward: at the cap the inviter's
 /// lines are dropped, while the friend still gets theirs, as at Dropbox.
 pub fn on_qualified(spec: &ProgramSpec, inviter_rewarded: u32, at: Timestamp) -> Vec<Grant> {
-    let capped = spec
-        .inviter_cap
-        .is_some_and(|cap| inviter_rewarded >= cap);
+    let capped = spec.inviter_cap.is_some_and(|cap| inviter_rewarded >= cap);
     let approve_after = at
         .checked_add(SignedDuration::from_hours(24 * i64::from(spec.hold_days)))
         .unwrap_or(at);
