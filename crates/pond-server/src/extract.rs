@@ -94,7 +94,7 @@ impl<T: DeserializeOwned> FromRequest<App> for Write<T> {
         let req = Request::from_parts(parts, body);
         let method = req.method().clone();
         let path = req.uri().path().to_string();
-        let bytes = read_body(req, app).await?;
+        let bytes = read_body(req).await?;
         let body = parse_json(&bytes)?;
         let idempotency = key.map(|k| {
             let mut material = Vec::with_capacity(bytes.len() + path.len() + 8);
@@ -119,16 +119,15 @@ pub struct Json<T>(pub T);
 impl<T: DeserializeOwned> FromRequest<App> for Json<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, app: &App) -> Result<Self, ApiError> {
-        let bytes = read_body(req, app).await?;
+    async fn from_request(req: Request, _: &App) -> Result<Self, ApiError> {
+        let bytes = read_body(req).await?;
         Ok(Json(parse_json(&bytes)?))
     }
 }
 
 /// Reads the body within the limit. An empty body reads as `{}`, so that
 /// actions whose fields are all optional (approve, reject) need none.
-async fn read_body(req: Request, app: &App) -> Result<Bytes, ApiError> {
-    let _ = app;
+async fn read_body(req: Request) -> Result<Bytes, ApiError> {
     let is_json = req
         .headers()
         .get(header::CONTENT_TYPE)

@@ -82,8 +82,7 @@ impl Tx {
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and runs the embedded
-    /// migrations. `sqlite://PATH` (or a bare path ending in `.db`) or
-    /// `postgres://...`.
+    /// migrations. `sqlite://PATH` (or `sqlite:PATH`) or `postgres://...`.
     pub async fn open(url: &str) -> Result<Self> {
         let store = Self::connect(url).await?;
         store.migrate().await?;
