@@ -245,14 +245,20 @@ fn run() -> Result<bool> {
         .with_context(|| format!("creating a temp dir in {}", base.display()))?;
     let db = dir.path().join("pond.db");
     let fs = filesystem_of(dir.path());
-    println!("== Pond events_http benchmark{}", if opts.quick { " (quick)" } else { "" });
+    println!(
+        "== Pond events_http benchmark{}",
+        if opts.quick { " (quick)" } else { "" }
+    );
     println!("machine    {}", machine());
     println!(
         "database   {} on {} (WAL, synchronous=FULL: every acknowledged commit is fsynced)",
         db.display(),
         fs.as_deref().unwrap_or("unknown filesystem")
     );
-    if fs.as_deref().is_some_and(|f| f.starts_with("tmpfs") || f.starts_with("ramfs")) {
+    if fs
+        .as_deref()
+        .is_some_and(|f| f.starts_with("tmpfs") || f.starts_with("ramfs"))
+    {
         println!("WARNING    the database is in memory (tmpfs): fsync costs nothing; use --dir");
     }
     println!(
@@ -426,8 +432,9 @@ impl Ctx {
 
 /// Sends one qualifying event for `member` and checks the answer.
 async fn fire_event(ctx: &Ctx, member: i64) -> Result<(), String> {
-    let body =
-        format!(r#"{{"type":"order.paid","member_id":{member},"order_id":"o-{member}","amount":1000}}"#);
+    let body = format!(
+        r#"{{"type":"order.paid","member_id":{member},"order_id":"o-{member}","amount":1000}}"#
+    );
     let resp = ctx
         .client
         .post(&*ctx.events_url)
@@ -460,7 +467,10 @@ fn check_event(status: u16, body: &[u8]) -> Result<(), String> {
     }
     let approved = text.matches(r#""status":"approved""#).count();
     if approved != 2 {
-        return Err(format!("{approved} approved rewards, expected 2: {}", short()));
+        return Err(format!(
+            "{approved} approved rewards, expected 2: {}",
+            short()
+        ));
     }
     Ok(())
 }
@@ -529,7 +539,11 @@ async fn prepare(ctx: &Ctx, invitees: usize, per_inviter: usize) -> Result<Prepa
         let c = c.clone();
         async move {
             let m = c
-                .post("/api/v1/members", &json!({"external_id": format!("inviter-{i}")}), 201)
+                .post(
+                    "/api/v1/members",
+                    &json!({"external_id": format!("inviter-{i}")}),
+                    201,
+                )
                 .await?;
             let id = m["id"].as_i64().context("member id")?;
             let l = c
@@ -940,7 +954,11 @@ async fn breakdown(
 async fn bench(opts: &Opts, server: &Server) -> Result<bool> {
     let ctx = Ctx::new(server)?;
     let b_n = opts.open_loop_events();
-    let direct_n = if opts.breakdown { opts.breakdown_events } else { 0 };
+    let direct_n = if opts.breakdown {
+        opts.breakdown_events
+    } else {
+        0
+    };
     let total = opts.warmup + opts.events * opts.concurrency.len() + b_n + direct_n;
     let p = prepare(&ctx, total, opts.per_inviter).await?;
     let mut pool = p.invitees.as_slice();
@@ -956,8 +974,12 @@ async fn bench(opts: &Opts, server: &Server) -> Result<bool> {
         let ids = take(opts.warmup);
         let w = closed_loop(&ctx, ids, 16, "warmup").await?;
         fired.extend(ids);
-        failures.extend(w.failures);
-        println!("warmup     {} events at C=16, {:.0} events/s (not reported)", w.n, w.rate());
+        failures.extend(w.failures.iter().cloned());
+        println!(
+            "warmup     {} events at C=16, {:.0} events/s (not reported)",
+            w.n,
+            w.rate()
+        );
     }
 
     let mut runs = Vec::new();
@@ -1027,7 +1049,9 @@ fn summary(opts: &Opts, runs: &[Run], b: &OpenRun, bd: Option<&Breakdown>) -> bo
     let eps_ok = best >= TARGET_EPS;
     let p99_ok = p99 < TARGET_P99_MS && b.run.rate() >= 0.95 * b.target_rate;
     println!();
-    println!("== Summary: qualifying order.paid events (2 rewards + 2 ledger entries each), durable SQLite");
+    println!(
+        "== Summary: qualifying order.paid events (2 rewards + 2 ledger entries each), durable SQLite"
+    );
     println!("| run | clients | events | events/s | p50 ms | p99 ms | max ms |");
     println!("|---|---:|---:|---:|---:|---:|---:|");
     for r in runs.iter().chain(std::iter::once(&b.run)) {
@@ -1080,7 +1104,9 @@ fn summary(opts: &Opts, runs: &[Run], b: &OpenRun, bd: Option<&Breakdown>) -> bo
             d.direct_n as f64 / d.committed_wall.as_secs_f64()
         );
         line("bare commit", &d.bare_commit);
-        println!("                (BEGIN + 1 no-op UPDATE + COMMIT: the cost of one durable commit)");
+        println!(
+            "                (BEGIN + 1 no-op UPDATE + COMMIT: the cost of one durable commit)"
+        );
     }
     println!();
     println!(
@@ -1128,7 +1154,9 @@ impl CpuSnap {
                 };
                 let comm = std::fs::read_to_string(e.path().join("comm")).unwrap_or_default();
                 let sched = std::fs::read_to_string(e.path().join("schedstat")).unwrap_or_default();
-                let mut f = sched.split_whitespace().map(|x| x.parse::<u64>().unwrap_or(0));
+                let mut f = sched
+                    .split_whitespace()
+                    .map(|x| x.parse::<u64>().unwrap_or(0));
                 let (run, wait) = (f.next().unwrap_or(0), f.next().unwrap_or(0));
                 threads.insert(tid, (comm.trim().to_string(), run, wait));
             }
@@ -1156,10 +1184,7 @@ impl CpuSnap {
         let wall = self.at.duration_since(before.at).as_secs_f64() * 1e9;
         let mut u = CpuUse::default();
         for (tid, (comm, run, wait)) in &self.threads {
-            let (r0, w0) = before
-                .threads
-                .get(tid)
-                .map_or((0, 0), |(_, r, w)| (*r, *w));
+            let (r0, w0) = before.threads.get(tid).map_or((0, 0), |(_, r, w)| (*r, *w));
             let (run, wait) = (
                 run.saturating_sub(r0) as f64 / wall,
                 wait.saturating_sub(w0) as f64 / wall,

@@ -112,7 +112,7 @@ fn check(e: &EventInput) -> ApiResult<()> {
 /// Records an event and applies it to the member's referral.
 pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<EventResult> {
     check(&e)?;
-    if members::get(tx, e.member_id).await?.is_none() {
+    if !members::exists(tx, e.member_id).await? {
         return Err(ApiError::not_found("member").field("member_id"));
     }
     let at = e.occurred_at.unwrap_or(now);

@@ -225,11 +225,23 @@ pub async fn qualify(
             pond_core::program::Side::Inviter => r.inviter_id,
             pond_core::program::Side::Invitee => r.invitee_id,
         };
-        if let Some(id) =
-            pond_store::rewards::create(tx, r.program_id, r.id, member, &g, now).await?
-            && pond_core::reward::may_approve(g.approve_after, r.review.holds_rewards(), now)
-        {
-            rewards::approve(tx, id, now).await?;
+        // With no hold and no review, the reward is born approved: one
+        // write instead of an insert and an update.
+        let status =
+            if pond_core::reward::may_approve(g.approve_after, r.review.holds_rewards(), now) {
+                RewardStatus::Approved
+            } else {
+                RewardStatus::Pending
+            };
+        let to = pond_store::rewards::For {
+            program: r.program_id,
+            referral: r.id,
+            member,
+        };
+        if let Some(reward) = pond_store::rewards::create(tx, to, &g, status, now).await? {
+            if reward.status == RewardStatus::Approved {
+                rewards::post(tx, &reward, now).await?;
+            }
         }
     }
     Ok(true)

@@ -6,6 +6,7 @@ use pond_core::ledger::{self, Account, EntryKey, Kind, Posting};
 use pond_core::program::Side;
 use pond_core::reward::RewardStatus;
 use pond_store::ledger::{Context, Entry};
+use pond_store::rewards::Reward;
 use pond_store::{Tx, lock_member};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -59,12 +60,15 @@ pub async fn of_referral(tx: &mut Tx, referral: i64) -> ApiResult<Vec<RewardView
 /// transaction. The status change and the entry's UNIQUE key each make it
 /// happen once: a second approval finds nothing pending and posts nothing.
 pub async fn approve(tx: &mut Tx, reward_id: i64, now: Timestamp) -> ApiResult<()> {
-    if !pond_store::rewards::settle(tx, reward_id, RewardStatus::Approved, now).await? {
-        return Ok(());
+    if let Some(r) = pond_store::rewards::settle(tx, reward_id, RewardStatus::Approved, now).await?
+    {
+        post(tx, &r, now).await?;
     }
-    let r = pond_store::rewards::by_id(tx, reward_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("reward"))?;
+    Ok(())
+}
+
+/// Posts an approved reward to the ledger under its deterministic key.
+pub async fn post(tx: &mut Tx, r: &Reward, now: Timestamp) -> ApiResult<()> {
     let posting = Posting::grant(
         EntryKey::reward(r.program_id, r.referral_id, r.side, &r.stage),
         Kind::Reward,
@@ -87,7 +91,9 @@ pub async fn void_pending(tx: &mut Tx, referral: i64, now: Timestamp) -> ApiResu
     let mut n = 0;
     for r in pond_store::rewards::of_referral(tx, referral).await? {
         if r.status == RewardStatus::Pending
-            && pond_store::rewards::settle(tx, r.id, RewardStatus::Voided, now).await?
+            && pond_store::rewards::settle(tx, r.id, RewardStatus::Voided, now)
+                .await?
+                .is_some()
         {
             n += 1;
         }

@@ -569,7 +569,11 @@ async fn redemptions_never_overdraw(db: TestDb) {
 async fn fraud_rules_flag_bursts_loops_and_customers(db: TestDb) {
     let app = spawn(db).await;
     let p = app.program(dropbox(0)).await;
-    let a = app.member(json!({"external_id": "a", "ip": "198.51.100.1"})).await["id"].as_i64().unwrap();
+    let a = app
+        .member(json!({"external_id": "a", "ip": "198.51.100.1"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let code = app.code(p, a).await;
 
     // Four friends from one café IP within 72 hours: the fourth is a burst.
@@ -590,17 +594,33 @@ async fn fraud_rules_flag_bursts_loops_and_customers(db: TestDb) {
     assert_eq!(old["referral"]["reasons"], json!(["existing_customer"]));
 
     // A closed loop: X refers Y, then Y's link is used to "refer" X.
-    let x = app.member(json!({"external_id": "x"})).await["id"].as_i64().unwrap();
+    let x = app.member(json!({"external_id": "x"})).await["id"]
+        .as_i64()
+        .unwrap();
     let x_code = app.code(p, x).await;
-    let y = app.member(json!({"external_id": "y", "referral_code": x_code})).await["id"].as_i64().unwrap();
+    let y = app
+        .member(json!({"external_id": "y", "referral_code": x_code}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
     let y_code = app.code(p, y).await;
-    let z = app.member(json!({"external_id": "z", "referral_code": y_code})).await;
+    let z = app
+        .member(json!({"external_id": "z", "referral_code": y_code}))
+        .await;
     assert_eq!(z["referral"]["reasons"], json!([]), "a chain is not a loop");
     // x already has no referrer, so attribute x at checkout with z's code: z → ... → x loops.
     let z_code = app.code(p, z["id"].as_i64().unwrap()).await;
-    let (s, r) = app.post("/api/v1/referrals", json!({"member_id": x, "code": z_code})).await;
+    let (s, r) = app
+        .post("/api/v1/referrals", json!({"member_id": x, "code": z_code}))
+        .await;
     assert_eq!(s, 200, "{r}");
-    assert!(r["referral"]["reasons"].as_array().unwrap().contains(&json!("closed_loop")), "{r}");
+    assert!(
+        r["referral"]["reasons"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("closed_loop")),
+        "{r}"
+    );
 
     let (_, queue) = app.get("/api/v1/referrals?status=flagged").await;
     assert_eq!(queue.as_array().unwrap().len(), 3);

@@ -102,6 +102,17 @@ pub async fn owner_of(tx: &mut Tx, kind: KeyKind, value: &str) -> Result<Option<
     .await)?)
 }
 
+/// Whether a member exists (one cheap lookup where the row is not needed).
+pub async fn exists(tx: &mut Tx, id: i64) -> Result<bool> {
+    let n: i64 = on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM members WHERE id = $1"
+    )
+    .bind(id)
+    .fetch_one(c)
+    .await)?;
+    Ok(n > 0)
+}
+
 /// One member with their keys.
 pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Member>> {
     let sql = format!("SELECT {COLUMNS} FROM members WHERE id = $1");

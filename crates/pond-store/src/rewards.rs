@@ -73,50 +73,70 @@ fn decode(r: Row) -> Result<Reward> {
     })
 }
 
-/// Creates the pending reward for a grant; `None` when it already exists
-/// (a retried or raced qualification), so the caller posts nothing twice.
-pub async fn create(
-    tx: &mut Tx,
-    program: i64,
-    referral: i64,
-    member: i64,
-    g: &Grant,
-    at: Timestamp,
-) -> Result<Option<i64>> {
-    Ok(on_conn!(tx, |c| {
-        sqlx::query_scalar(
-        "INSERT INTO rewards (program_id, referral_id, member_id, side, stage, amount, unit, status,
-                              approve_after, created_at)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending', $8, $9)
-         ON CONFLICT (program_id, referral_id, side, stage) DO NOTHING RETURNING id"
-    )
-    .bind(program)
-    .bind(referral)
-    .bind(member)
-    .bind(g.side.as_str())
-    .bind(&g.stage)
-    .bind(g.amount)
-    .bind(&g.unit)
-    .bind(ms(g.approve_after))
-    .bind(ms(at))
-    .fetch_optional(c)
-    .await
-    })?)
+/// The reward a grant becomes for one member of a referral.
+#[derive(Debug, Clone, Copy)]
+pub struct For {
+    /// The program.
+    pub program: i64,
+    /// The referral.
+    pub referral: i64,
+    /// Who receives it.
+    pub member: i64,
 }
 
-/// Moves a pending reward to `to` (approved or voided); false if it was no
-/// longer pending, so two racing approvals cannot both post.
-pub async fn settle(tx: &mut Tx, id: i64, to: RewardStatus, at: Timestamp) -> Result<bool> {
-    let done = on_conn!(tx, |c| sqlx::query(
-        "UPDATE rewards SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'pending'"
-    )
-    .bind(id)
-    .bind(to.as_str())
-    .bind(ms(at))
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(done == 1)
+/// Creates the reward for a grant, pending or (with no hold and no review)
+/// approved at once; `None` when it already exists (a retried or raced
+/// qualification), so the caller posts nothing twice.
+pub async fn create(
+    tx: &mut Tx,
+    to: For,
+    g: &Grant,
+    status: RewardStatus,
+    at: Timestamp,
+) -> Result<Option<Reward>> {
+    let decided = (status != RewardStatus::Pending).then_some(ms(at));
+    let sql = format!(
+        "INSERT INTO rewards (program_id, referral_id, member_id, side, stage, amount, unit, status,
+                              approve_after, created_at, decided_at)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)
+         ON CONFLICT (program_id, referral_id, side, stage) DO NOTHING RETURNING {COLUMNS}"
+    );
+    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(to.program)
+        .bind(to.referral)
+        .bind(to.member)
+        .bind(g.side.as_str())
+        .bind(&g.stage)
+        .bind(g.amount)
+        .bind(&g.unit)
+        .bind(status.as_str())
+        .bind(ms(g.approve_after))
+        .bind(ms(at))
+        .bind(decided)
+        .fetch_optional(c)
+        .await)?;
+    row.map(decode).transpose()
+}
+
+/// Moves a pending reward to `to` (approved or voided) and returns it;
+/// `None` if it was no longer pending, so two racing approvals cannot both post.
+pub async fn settle(
+    tx: &mut Tx,
+    id: i64,
+    to: RewardStatus,
+    at: Timestamp,
+) -> Result<Option<Reward>> {
+    let sql = format!(
+        "UPDATE rewards SET status = $2, decided_at = $3 WHERE id = $1 AND status = 'pending'
+         RETURNING {COLUMNS}"
+    );
+    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(id)
+        .bind(to.as_str())
+        .bind(ms(at))
+        .fetch_optional(c)
+        .await)?;
+    row.map(decode).transpose()
 }
 
 /// A referral's rewards.
@@ -169,14 +189,4 @@ pub async fn inviter_rewarded(tx: &mut Tx, program: i64, inviter: i64) -> Result
     .fetch_one(c)
     .await)?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
-}
-
-/// One reward by id.
-pub async fn by_id(tx: &mut Tx, id: i64) -> Result<Option<Reward>> {
-    let sql = format!("SELECT {COLUMNS} FROM rewards WHERE id = $1");
-    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
-        .bind(id)
-        .fetch_optional(c)
-        .await)?;
-    row.map(decode).transpose()
 }

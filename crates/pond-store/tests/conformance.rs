@@ -157,30 +157,39 @@ async fn a_reward_exists_once(db: TestDb) {
         unit: "points".into(),
         approve_after: now(),
     };
-    let first = rewards::create(&mut tx, p, r, a, &g, now()).await.unwrap();
-    assert!(first.is_some());
+    let to = rewards::For {
+        program: p,
+        referral: r,
+        member: a,
+    };
+    let pending = pond_core::reward::RewardStatus::Pending;
+    let first = rewards::create(&mut tx, to, &g, pending, now())
+        .await
+        .unwrap();
+    assert_eq!(first.as_ref().map(|r| r.status), Some(pending));
     assert!(
-        rewards::create(&mut tx, p, r, a, &g, now())
+        rewards::create(&mut tx, to, &g, pending, now())
             .await
             .unwrap()
             .is_none()
     );
-    let id = first.unwrap();
-    assert!(
-        rewards::settle(
-            &mut tx,
-            id,
-            pond_core::reward::RewardStatus::Approved,
-            now()
-        )
+    let id = first.unwrap().id;
+    let approved = rewards::settle(
+        &mut tx,
+        id,
+        pond_core::reward::RewardStatus::Approved,
+        now(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        approved.map(|r| r.status),
+        Some(pond_core::reward::RewardStatus::Approved)
+    );
+    let again = rewards::settle(&mut tx, id, pond_core::reward::RewardStatus::Voided, now())
         .await
-        .unwrap()
-    );
-    assert!(
-        !rewards::settle(&mut tx, id, pond_core::reward::RewardStatus::Voided, now())
-            .await
-            .unwrap()
-    );
+        .unwrap();
+    assert!(again.is_none(), "only a pending reward settles");
     assert_eq!(rewards::inviter_rewarded(&mut tx, p, a).await.unwrap(), 1);
 }
 
