@@ -135,16 +135,25 @@ impl Phone {
                 format!("`{}` is not a valid phone number", raw.trim()),
             )
         };
-        if raw.len() > 40 {
+        // People type digits, spaces, `+`, `-`, dots and brackets. Letters
+        // (vanity numbers) and anything else are refused rather than guessed:
+        // libphonenumber reads `A` as 2 and skips stray symbols, which turned
+        // fuzzed garbage into someone else's valid-looking number.
+        let allowed =
+            |c: char| c.is_ascii_digit() || matches!(c, ' ' | '+' | '-' | '(' | ')' | '.');
+        if raw.len() > 40 || !raw.trim().chars().all(allowed) {
             return Err(bad());
         }
         let number = phonenumber::parse(Some(region.0), raw).map_err(|_| bad())?;
         if !phonenumber::is_valid(&number) {
             return Err(bad());
         }
-        Ok(Phone(
-            number.format().mode(phonenumber::Mode::E164).to_string(),
-        ))
+        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
+        // The stored form must read back as the same valid number.
+        match phonenumber::parse(None, &e164) {
+            Ok(again) if phonenumber::is_valid(&again) => Ok(Phone(e164)),
+            _ => Err(bad()),
+        }
     }
 
     /// The E.164 string.
@@ -224,7 +233,16 @@ mod tests {
 
     #[test]
     fn bad_phones_are_named() {
-        for raw in ["", "12", "not a phone", "+999999999999999999999"] {
+        // The last one was found by the fuzzer: letters and brackets once
+        // parsed as a Serbian number that did not parse back.
+        for raw in [
+            "",
+            "12",
+            "not a phone",
+            "+999999999999999999999",
+            "003810[[1[[[A78TT67A",
+            "1-800-FLOWERS",
+        ] {
             let err = Phone::parse(raw, Region::default()).unwrap_err();
             assert_eq!(err.code, "invalid_phone");
         }
