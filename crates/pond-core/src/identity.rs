@@ -144,14 +144,11 @@ impl Phone {
         if raw.len() > 40 || !raw.trim().chars().all(allowed) {
             return Err(bad());
         }
-        let number = phonenumber::parse(Some(region.0), raw).map_err(|_| bad())?;
-        if !phonenumber::is_valid(&number) {
-            return Err(bad());
-        }
-        let e164 = number.format().mode(phonenumber::Mode::E164).to_string();
-        // The stored form must read back as the same valid number.
-        match phonenumber::parse(None, &e164) {
-            Ok(again) if phonenumber::is_valid(&again) => Ok(Phone(e164)),
+        // The stored form must read back as itself: libphonenumber's
+        // handling of international prefixes (`00...`) is not always
+        // stable, and a key that changes when re-read would break lookups.
+        match e164(raw, region) {
+            Some(n) if e164(&n, region).as_deref() == Some(n.as_str()) => Ok(Phone(n)),
             _ => Err(bad()),
         }
     }
@@ -166,6 +163,13 @@ impl fmt::Display for Phone {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// A valid number in E.164, or `None`.
+fn e164(raw: &str, region: Region) -> Option<String> {
+    let number = phonenumber::parse(Some(region.0), raw).ok()?;
+    phonenumber::is_valid(&number)
+        .then(|| number.format().mode(phonenumber::Mode::E164).to_string())
 }
 
 /// An email address, trimmed and lower-cased.
