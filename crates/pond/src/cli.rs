@@ -46,6 +46,13 @@ pub enum Command {
     Token(TokenCmd),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
+    /// Read one message per line on stdin; write one JSON object per line
+    /// with `complaint` (bool) and `score` (0 to 1).
+    Classify {
+        /// Kept for symmetry with other commands: the output is always JSON lines.
+        #[arg(long)]
+        json: bool,
+    },
     /// Create and list referral programs.
     #[command(subcommand)]
     Program(ProgramCmd),

@@ -80,6 +80,14 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             r
         }
+        Command::Classify { .. } => {
+            let stdout = std::io::stdout().lock();
+            pond_complaints::classify_lines(
+                std::io::stdin().lock(),
+                std::io::BufWriter::new(stdout),
+            )
+            .context("classifying messages from stdin")
+        }
         Command::Openapi => {
             println!("{}", pond_server::api::openapi_json());
             Ok(())

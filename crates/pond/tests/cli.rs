@@ -158,3 +158,40 @@ fn demo_serves_on_localhost_and_prints_the_url() {
         "the demo has members"
     );
 }
+
+#[test]
+fn classify_reads_lines_and_writes_json_lines() {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pond"))
+        .args(["classify", "--json"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(
+            "花都蔫了，我要退款\n谢谢，花很漂亮\nThe flowers never arrived\nLove the roses!\n"
+                .as_bytes(),
+        )
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let verdicts: Vec<serde_json::Value> = String::from_utf8(out.stdout)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let flags: Vec<bool> = verdicts
+        .iter()
+        .map(|v| v["complaint"].as_bool().unwrap())
+        .collect();
+    assert_eq!(flags, [true, false, true, false]);
+    assert!(
+        verdicts
+            .iter()
+            .all(|v| (0.0..=1.0).contains(&v["score"].as_f64().unwrap()))
+    );
+}
