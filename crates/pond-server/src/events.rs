@@ -8,7 +8,7 @@ use jiff::Timestamp;
 use pond_core::program::{BUILTIN_EVENTS, Qualifying, is_event_name};
 use pond_core::referral::Status;
 use pond_store::events::NewEvent;
-use pond_store::{Tx, members, programs};
+use pond_store::{Tx, programs};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -112,9 +112,6 @@ fn check(e: &EventInput) -> ApiResult<()> {
 /// Records an event and applies it to the member's referral.
 pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<EventResult> {
     check(&e)?;
-    if !members::exists(tx, e.member_id).await? {
-        return Err(ApiError::not_found("member").field("member_id"));
-    }
     let at = e.occurred_at.unwrap_or(now);
     let new = NewEvent {
         external_id: e.id.as_deref(),
@@ -124,8 +121,16 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
         amount: e.amount,
         occurred_at: at,
     };
+    // Recording first also checks the member: the foreign key refuses an
+    // unknown one, which saves a lookup on every event.
+    let recorded = match pond_store::events::record(tx, &new, now).await {
+        Err(pond_store::StoreError::MissingReference(_)) => {
+            return Err(ApiError::not_found("member").field("member_id"));
+        }
+        r => r?,
+    };
     let referral = pond_store::referrals::of_invitee(tx, e.member_id).await?;
-    let Some(event_id) = pond_store::events::record(tx, &new, now).await? else {
+    let Some(event_id) = recorded else {
         let (first, _) =
             pond_store::events::existing(tx, e.id.as_deref(), &e.kind, e.order_id.as_deref())
                 .await?
@@ -150,13 +155,21 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
             }
             Qualifying::Custom { name } => &e.kind == name,
         };
-    let effect = if qualifies {
-        if referrals::qualify(tx, &r, &program.spec, &reference, at, now).await? {
-            Effect::Qualified
-        } else {
-            Effect::None
+    if qualifies {
+        // The rewards just created are all the referral has: no re-read.
+        if let Some(rewards) =
+            referrals::qualify(tx, &r, &program.spec, &reference, at, now).await?
+        {
+            return Ok(EventResult {
+                event_id,
+                duplicate: false,
+                effect: Effect::Qualified,
+                referral_id: Some(r.id),
+                rewards,
+            });
         }
-    } else if matches!(e.kind.as_str(), "order.refunded" | "order.cancelled")
+    }
+    let effect = if matches!(e.kind.as_str(), "order.refunded" | "order.cancelled")
         && r.qualifying_ref.as_deref() == e.order_id.as_deref()
         && rewards::void_pending(tx, r.id, now).await? > 0
     {

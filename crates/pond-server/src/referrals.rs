@@ -202,6 +202,8 @@ async fn is_upstream(tx: &mut Tx, candidate: i64, member: i64) -> ApiResult<bool
 /// Qualifies a referral: creates each side's pending reward exactly once
 /// and approves at once when there is no hold and no review. `reference`
 /// names what qualified it (an order id), so a refund can find it.
+/// Answers the rewards created, or `None` when it did not qualify now
+/// (outside the window, or qualified before).
 pub async fn qualify(
     tx: &mut Tx,
     r: &Referral,
@@ -209,17 +211,18 @@ pub async fn qualify(
     reference: &str,
     at: Timestamp,
     now: Timestamp,
-) -> ApiResult<bool> {
+) -> ApiResult<Option<Vec<RewardView>>> {
     if !attribution::within_window(r.attributed_at, at, spec.attribution_window_days) {
-        return Ok(false);
+        return Ok(None);
     }
     if !store::mark_qualified(tx, r.id, reference, at).await? {
-        return Ok(false);
+        return Ok(None);
     }
     // The cap counts this inviter's rewards: lock them so that two of their
     // friends qualifying at once cannot both slip under it.
     lock_member(tx, r.inviter_id).await?;
     let rewarded = pond_store::rewards::inviter_rewarded(tx, r.program_id, r.inviter_id).await?;
+    let mut created = Vec::new();
     for g in pond_core::reward::on_qualified(spec, rewarded, at) {
         let member = match g.side {
             pond_core::program::Side::Inviter => r.inviter_id,
@@ -242,9 +245,10 @@ pub async fn qualify(
             if reward.status == RewardStatus::Approved {
                 rewards::post(tx, &reward, now).await?;
             }
+            created.push(reward.into());
         }
     }
-    Ok(true)
+    Ok(Some(created))
 }
 
 /// A reviewer's decision.

@@ -182,9 +182,13 @@ impl Store {
 
 /// Locks a member's row until the transaction ends, so that checks on their
 /// balance or reward count and the write that follows cannot interleave with
-/// another transaction. On SQLite the single writer already serialises, and
-/// the no-op update is harmless.
+/// another transaction. On SQLite the single writer already serialises.
 pub async fn lock_member(tx: &mut Tx, member: i64) -> Result<()> {
+    if tx.backend() == Backend::Sqlite {
+        // The single writer connection already serialises every write
+        // transaction; the statement would only cost a round trip.
+        return Ok(());
+    }
     on_conn!(tx, |c| sqlx::query(
         "UPDATE members SET updated_at = updated_at WHERE id = $1"
     )

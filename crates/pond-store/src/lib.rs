@@ -39,6 +39,9 @@ pub enum StoreError {
     /// A UNIQUE constraint refused the write; the text names the constraint.
     #[error("already exists: {0}")]
     Conflict(String),
+    /// A foreign key refused the write: the row it names does not exist.
+    #[error("refers to a row that does not exist: {0}")]
+    MissingReference(String),
     /// The database URL or options are unusable.
     #[error("{0}")]
     Config(String),
@@ -59,6 +62,9 @@ impl From<sqlx::Error> for StoreError {
             sqlx::Error::RowNotFound => StoreError::NotFound,
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 StoreError::Conflict(d.constraint().unwrap_or(d.message()).to_string())
+            }
+            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
+                StoreError::MissingReference(d.constraint().unwrap_or(d.message()).to_string())
             }
             e => StoreError::Database(e),
         }

@@ -33,7 +33,7 @@ impl TestDb {
     /// A new, empty PostgreSQL database, or `None` (with the reason printed)
     /// when `POND_TEST_DATABASE_URL` is unset.
     pub async fn postgres() -> Option<Self> {
-        let Ok(admin) = std::env::var(PG_ENV) else {
+        let Some(admin) = std::env::var(PG_ENV).ok().filter(|v| !v.trim().is_empty()) else {
             eprintln!(
                 "skipped: set {PG_ENV}=postgres://USER@HOST/DB to run this test on PostgreSQL"
             );
