@@ -106,6 +106,12 @@ impl From<StoreError> for ApiError {
             StoreError::Conflict(what) => {
                 ApiError::conflict("conflict", format!("already exists: {what}"))
             }
+            // Overload is not a bug: tell the client to come back.
+            StoreError::Busy => ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "Pond is busy; retry shortly (with the same Idempotency-Key)",
+            ),
             e => ApiError::internal(&e),
         }
     }

@@ -122,6 +122,9 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         let write = SqlitePoolOptions::new()
             .max_connections(1)
+            // A local file does not drop connections: skip the ping that
+            // would cost one more round trip to SQLite's worker per write.
+            .test_before_acquire(false)
             .acquire_timeout(Duration::from_secs(30))
             .connect_with(opts.clone())
             .await?;

@@ -42,6 +42,9 @@ pub enum StoreError {
     /// A foreign key refused the write: the row it names does not exist.
     #[error("refers to a row that does not exist: {0}")]
     MissingReference(String),
+    /// Every connection stayed busy past the pool's timeout: overload.
+    #[error("the database is busy")]
+    Busy,
     /// The database URL or options are unusable.
     #[error("{0}")]
     Config(String),
@@ -60,6 +63,7 @@ impl From<sqlx::Error> for StoreError {
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::RowNotFound => StoreError::NotFound,
+            sqlx::Error::PoolTimedOut => StoreError::Busy,
             sqlx::Error::Database(d) if d.is_unique_violation() => {
                 StoreError::Conflict(d.constraint().unwrap_or(d.message()).to_string())
             }
