@@ -18,6 +18,17 @@ pub struct Token {
     pub revoked_at: Option<Timestamp>,
 }
 
+type Row = (i64, String, i64, Option<i64>);
+
+fn decode((id, name, created_at, revoked_at): Row) -> Token {
+    Token {
+        id,
+        name,
+        created_at: ts(created_at),
+        revoked_at: revoked_at.map(ts),
+    }
+}
+
 /// Stores a token's hash under a name.
 pub async fn insert(tx: &mut Tx, name: &str, hash: &str, at: Timestamp) -> Result<i64> {
     Ok(on_conn!(tx, |c| sqlx::query_scalar(
@@ -32,37 +43,24 @@ pub async fn insert(tx: &mut Tx, name: &str, hash: &str, at: Timestamp) -> Resul
 
 /// The live token with this hash, if any.
 pub async fn by_hash(tx: &mut Tx, hash: &str) -> Result<Option<Token>> {
-    let row: Option<(i64, String, i64, Option<i64>)> = on_conn!(tx, |c| sqlx::query_as(
+    let row: Option<Row> = on_conn!(tx, |c| sqlx::query_as(
         "SELECT id, name, created_at, revoked_at FROM api_tokens
          WHERE token_hash = $1 AND revoked_at IS NULL"
     )
     .bind(hash)
     .fetch_optional(c)
     .await)?;
-    Ok(row.map(|(id, name, created_at, revoked_at)| Token {
-        id,
-        name,
-        created_at: ts(created_at),
-        revoked_at: revoked_at.map(ts),
-    }))
+    Ok(row.map(decode))
 }
 
 /// Every token, newest first.
 pub async fn list(tx: &mut Tx) -> Result<Vec<Token>> {
-    let rows: Vec<(i64, String, i64, Option<i64>)> = on_conn!(tx, |c| sqlx::query_as(
+    let rows: Vec<Row> = on_conn!(tx, |c| sqlx::query_as(
         "SELECT id, name, created_at, revoked_at FROM api_tokens ORDER BY id DESC"
     )
     .fetch_all(c)
     .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, created_at, revoked_at)| Token {
-            id,
-            name,
-            created_at: ts(created_at),
-            revoked_at: revoked_at.map(ts),
-        })
-        .collect())
+    Ok(rows.into_iter().map(decode).collect())
 }
 
 /// Revokes a token; false if there was no live token with that id.
