@@ -33,7 +33,7 @@ use hdrhistogram::Histogram;
 use jiff::Timestamp;
 use pond_server::events::EventInput;
 use pond_server::{App, Application, Config};
-use pond_store::{Store, Tx};
+use pond_store::Store;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue};
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -314,10 +314,11 @@ impl Server {
                             ..Config::default()
                         };
                         let application = Application::build(store.clone(), config).await?;
-                        let mut tx = store.write().await?;
-                        let token =
-                            pond_server::tokens::create(&mut tx, "bench", Timestamp::now()).await?;
-                        tx.commit().await?;
+                        let token = store
+                            .write(|tx| {
+                                Box::pin(pond_server::tokens::create(tx, "bench", Timestamp::now()))
+                            })
+                            .await?;
                         Ok::<_, anyhow::Error>((application, token))
                     }
                     .await;
@@ -850,41 +851,40 @@ async fn direct_event(app: &App, member: i64, commit: bool) -> Result<(Duration,
     let api = |e: pond_server::error::ApiError| anyhow!("{} {}: {}", e.status, e.code, e.message);
     let t0 = Instant::now();
     let now = app.now();
-    let mut tx = app.store.write().await?;
-    let key = format!("bench:direct-{member}");
-    pond_store::idempotency::claim(&mut tx, &key, "direct", now).await?;
-    let input = EventInput {
-        id: None,
-        kind: "order.paid".into(),
-        member_id: member,
-        order_id: Some(format!("o-{member}")),
-        amount: Some(1000),
-        occurred_at: None,
-    };
-    let result = pond_server::events::apply(&mut tx, input, now)
-        .await
-        .map_err(api)?;
-    ensure!(
-        result.effect == pond_server::events::Effect::Qualified,
-        "direct event for {member} did not qualify"
-    );
-    let body = serde_json::to_string(&result)?;
-    pond_store::idempotency::complete(&mut tx, &key, StatusCode::OK.as_u16(), &body).await?;
-    let t1 = Instant::now();
+    let r = app
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                let key = format!("bench:direct-{member}");
+                pond_store::idempotency::claim(tx, &key, "direct", now).await?;
+                let input = EventInput {
+                    id: None,
+                    kind: "order.paid".into(),
+                    member_id: member,
+                    order_id: Some(format!("o-{member}")),
+                    amount: Some(1000),
+                    occurred_at: None,
+                };
+                let result = pond_server::events::apply(tx, input, now)
+                    .await
+                    .map_err(api)?;
+                ensure!(
+                    result.effect == pond_server::events::Effect::Qualified,
+                    "direct event for {member} did not qualify"
+                );
+                let body = serde_json::to_string(&result)?;
+                pond_store::idempotency::complete(tx, &key, StatusCode::OK.as_u16(), &body).await?;
+                if !commit {
+                    bail!("rollback")
+                }
+                Ok(())
+            })
+        })
+        .await;
     if commit {
-        tx.commit().await?;
-    } else {
-        rollback(tx).await?;
+        r?;
     }
-    Ok((t1 - t0, t1.elapsed()))
-}
-
-async fn rollback(tx: Tx) -> Result<()> {
-    match tx {
-        Tx::Sqlite(t) => t.rollback().await?,
-        Tx::Postgres(t) => t.rollback().await?,
-    }
-    Ok(())
+    Ok((t0.elapsed(), Duration::ZERO))
 }
 
 async fn breakdown(
@@ -956,9 +956,9 @@ async fn breakdown(
             let mut bare = new_hist();
             for _ in 0..ids.len().min(1000) {
                 let t = Instant::now();
-                let mut tx = app.store.write().await?;
-                pond_store::lock_member(&mut tx, touch).await?;
-                tx.commit().await?;
+                app.store
+                    .write(move |tx| Box::pin(pond_store::lock_member(tx, touch)))
+                    .await?;
                 bare.saturating_record(us(t.elapsed()));
             }
             // 4. The inviter-cap count that every qualification runs.

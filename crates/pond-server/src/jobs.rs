@@ -24,13 +24,10 @@ pub async fn run_once(app: &App) {
         Ok(n) => tracing::info!(approved = n, "approved rewards past their hold"),
         Err(e) => tracing::warn!(error = e.message, "approving rewards failed"),
     }
-    let prune = async {
-        let mut tx = app.store.write().await?;
-        let n =
-            pond_store::idempotency::prune(&mut tx, now - SignedDuration::from_hours(24)).await?;
-        tx.commit().await?;
-        Ok::<_, pond_store::StoreError>(n)
-    };
+    let cutoff = now - SignedDuration::from_hours(24);
+    let prune = app
+        .store
+        .write(move |tx| Box::pin(pond_store::idempotency::prune(tx, cutoff)));
     if let Err(e) = prune.await {
         tracing::warn!(error = %e, "pruning idempotency keys failed");
     }

@@ -86,9 +86,9 @@ impl App {
         config: Config,
         public_url: String,
     ) -> Result<Self, pond_store::StoreError> {
-        let mut tx = store.write().await?;
-        let hash_key = pond_store::instance::hash_key(&mut tx).await?;
-        tx.commit().await?;
+        let hash_key = store
+            .write(|tx| Box::pin(pond_store::instance::hash_key(tx)))
+            .await?;
         Ok(App {
             store,
             config: Arc::new(config),

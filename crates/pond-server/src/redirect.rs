@@ -42,13 +42,18 @@ pub async fn follow(
         .and_then(|v| v.to_str().ok())
         .map(|ua| app.hash(ua));
     let now = app.now();
-    let mut tx = app.store.write().await?;
-    pond_store::links::record_click(&mut tx, link.id, Some(&app.hash(&ip)), ua.as_deref(), now)
+    let (link_id, program_id, ip) = (link.id, link.program_id, app.hash(&ip));
+    let program = app
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                pond_store::links::record_click(tx, link_id, Some(&ip), ua.as_deref(), now).await?;
+                pond_store::programs::get(tx, program_id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("program"))
+            })
+        })
         .await?;
-    let program = pond_store::programs::get(&mut tx, link.program_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("program"))?;
-    tx.commit().await?;
 
     let landing = program
         .spec

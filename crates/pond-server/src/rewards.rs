@@ -251,13 +251,17 @@ pub async fn redeem(
 pub async fn approve_due(store: &pond_store::Store, now: Timestamp) -> ApiResult<u64> {
     let mut total = 0;
     loop {
-        let mut tx = store.write().await?;
-        let due = pond_store::rewards::due(&mut tx, now, 200).await?;
-        let n = due.len();
-        for r in due {
-            approve(&mut tx, r.id, now).await?;
-        }
-        tx.commit().await?;
+        let n = store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let due = pond_store::rewards::due(tx, now, 200).await?;
+                    for r in &due {
+                        approve(tx, r.id, now).await?;
+                    }
+                    Ok::<_, ApiError>(due.len())
+                })
+            })
+            .await?;
         total += n as u64;
         if n < 200 {
             return Ok(total);

@@ -26,38 +26,41 @@ pub async fn run<T, F>(
     op: F,
 ) -> ApiResult<Response>
 where
-    T: Serialize,
-    F: for<'t> FnOnce(&'t mut Tx) -> TxFuture<'t, T>,
+    T: Serialize + Send + 'static,
+    F: for<'t> FnOnce(&'t mut Tx) -> TxFuture<'t, T> + Send + 'static,
 {
     let now = app.now();
-    let mut tx = app.store.write().await?;
-    if let Some(k) = &idem
-        && let Claim::Stored {
-            request_hash,
-            status,
-            body,
-        } = idempotency::claim(&mut tx, &k.key, &k.request_hash, now).await?
-    {
-        if request_hash != k.request_hash {
-            return Err(ApiError::unprocessable(
-                "idempotency_key_reused",
-                "this Idempotency-Key was used with a different request; use a fresh key",
-            )
-            .field("Idempotency-Key"));
-        }
-        return Ok(json(
-            StatusCode::from_u16(status).unwrap_or(StatusCode::OK),
-            body,
-            true,
-        ));
-    }
-    let value = op(&mut tx).await?;
-    let body = serde_json::to_string(&value).map_err(|e| ApiError::internal(&e))?;
-    if let Some(k) = &idem {
-        idempotency::complete(&mut tx, &k.key, status.as_u16(), &body).await?;
-    }
-    tx.commit().await?;
-    Ok(json(status, body, false))
+    let (status, body, replayed) = app
+        .store
+        .write(move |tx| {
+            Box::pin(async move {
+                if let Some(k) = &idem
+                    && let Claim::Stored {
+                        request_hash,
+                        status,
+                        body,
+                    } = idempotency::claim(tx, &k.key, &k.request_hash, now).await?
+                {
+                    if request_hash != k.request_hash {
+                        return Err(ApiError::unprocessable(
+                            "idempotency_key_reused",
+                            "this Idempotency-Key was used with a different request; use a fresh key",
+                        )
+                        .field("Idempotency-Key"));
+                    }
+                    let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
+                    return Ok((status, body, true));
+                }
+                let value = op(tx).await?;
+                let body = serde_json::to_string(&value).map_err(|e| ApiError::internal(&e))?;
+                if let Some(k) = &idem {
+                    idempotency::complete(tx, &k.key, status.as_u16(), &body).await?;
+                }
+                Ok((status, body, false))
+            })
+        })
+        .await?;
+    Ok(json(status, body, replayed))
 }
 
 fn json(status: StatusCode, body: String, replayed: bool) -> Response {

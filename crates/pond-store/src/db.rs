@@ -1,9 +1,10 @@
 //! Connecting, migrating, and the transaction type every repository takes.
 
+use crate::writer::{WriteFuture, Writer};
 use crate::{Result, StoreError};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+use sqlx::{Connection, PgPool, Postgres, Sqlite, SqliteConnection, SqlitePool, Transaction};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -19,10 +20,13 @@ pub enum Backend {
 #[derive(Clone)]
 enum Pools {
     Sqlite {
-        /// One connection: SQLite allows one writer, and queueing here is
-        /// cheaper and fairer than retrying on SQLITE_BUSY.
-        write: SqlitePool,
+        /// SQLite allows one writer: queueing changes for one connection is
+        /// cheaper and fairer than retrying on SQLITE_BUSY, and lets them
+        /// share commits (see `writer.rs`).
+        write: Writer,
         read: SqlitePool,
+        /// For migrations, which manage their own transactions.
+        opts: Box<SqliteConnectOptions>,
     },
     Postgres(PgPool),
 }
@@ -120,27 +124,28 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = SqlitePoolOptions::new()
-            .max_connections(1)
-            // A local file does not drop connections: skip the ping that
-            // would cost one more round trip to SQLite's worker per write.
-            .test_before_acquire(false)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts.clone())
-            .await?;
+        let write = Writer::start(opts.clone()).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
-            .connect_with(opts.read_only(true))
+            .connect_with(opts.clone().read_only(true))
             .await?;
         Ok(Store {
-            pools: Pools::Sqlite { write, read },
+            pools: Pools::Sqlite {
+                write,
+                read,
+                opts: Box::new(opts),
+            },
         })
     }
 
     /// Applies the embedded migrations of this backend.
     pub async fn migrate(&self) -> Result<()> {
         match &self.pools {
-            Pools::Sqlite { write, .. } => sqlx::migrate!("./migrations/sqlite").run(write).await?,
+            Pools::Sqlite { opts, .. } => {
+                let mut conn = SqliteConnection::connect_with(&**opts).await?;
+                sqlx::migrate!("./migrations/sqlite").run(&mut conn).await?;
+                conn.close().await?;
+            }
             Pools::Postgres(pool) => sqlx::migrate!("./migrations/postgres").run(pool).await?,
         }
         Ok(())
@@ -154,12 +159,26 @@ impl Store {
         }
     }
 
-    /// Begins a transaction that may write.
-    pub async fn write(&self) -> Result<Tx> {
-        Ok(match &self.pools {
-            Pools::Sqlite { write, .. } => Tx::Sqlite(write.begin().await?),
-            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
-        })
+    /// Runs `op` in a write transaction and returns its result once the
+    /// change is durable. An error from `op` rolls its changes back.
+    ///
+    /// `op` must only touch the database: on SQLite it runs on the single
+    /// writer, where changes queue and share commits.
+    pub async fn write<T, E, F>(&self, op: F) -> std::result::Result<T, E>
+    where
+        F: for<'t> FnOnce(&'t mut Tx) -> WriteFuture<'t, T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        match &self.pools {
+            Pools::Sqlite { write, .. } => write.run(op).await,
+            Pools::Postgres(pool) => {
+                let mut tx = Tx::Postgres(pool.begin().await.map_err(StoreError::from)?);
+                let value = op(&mut tx).await?;
+                tx.commit().await?;
+                Ok(value)
+            }
+        }
     }
 
     /// Begins a read-only transaction: one consistent snapshot for a page or
@@ -174,7 +193,7 @@ impl Store {
     /// Closes every connection (used before exit so SQLite checkpoints).
     pub async fn close(&self) {
         match &self.pools {
-            Pools::Sqlite { write, read } => {
+            Pools::Sqlite { write, read, .. } => {
                 read.close().await;
                 write.close().await;
             }

@@ -7,9 +7,10 @@
 //! `sqlx::Any`'s type erasure. Only connection setup, migrations and the
 //! locking statement differ between the two.
 //!
-//! Every change runs inside a [`Tx`]. SQLite has one writer connection, so
-//! write transactions queue in the pool instead of failing with
-//! `SQLITE_BUSY`; readers use their own pool and WAL snapshots.
+//! Every change runs inside a [`Tx`] handed to [`Store::write`]. On SQLite
+//! one writer thread owns the only write connection and commits queued
+//! changes in groups (see `writer.rs`); readers use their own pool and WAL
+//! snapshots.
 
 mod db;
 pub use db::lock_member;
@@ -26,8 +27,10 @@ pub mod rewards;
 pub mod testing;
 pub mod time;
 pub mod tokens;
+mod writer;
 
 pub use db::{Backend, Store, Tx};
+pub use writer::WriteFuture;
 
 /// A storage failure, with unique violations told apart so the doors can
 /// answer 409/422 instead of 500.
@@ -54,6 +57,10 @@ pub enum StoreError {
     /// Anything else from the database driver.
     #[error(transparent)]
     Database(sqlx::Error),
+    /// The write could not be completed and nothing of it was kept: the
+    /// writer stopped, or the commit of its group failed.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
     /// A migration failed.
     #[error(transparent)]
     Migrate(#[from] sqlx::migrate::MigrateError),

@@ -224,11 +224,15 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
                     .with_context(|| format!("reading {}", file.display()))?
             };
             let spec = serde_json::from_str(&text).context("the spec is not a valid program")?;
-            let mut tx = store.write().await?;
-            let p = pond_server::programs::create(&mut tx, spec, Timestamp::now())
-                .await
-                .map_err(fail)?;
-            tx.commit().await?;
+            let p = store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        pond_server::programs::create(tx, spec, Timestamp::now())
+                            .await
+                            .map_err(fail)
+                    })
+                })
+                .await?;
             print(&p)
         }
         ProgramCmd::List => {
@@ -257,24 +261,35 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
                 referral_code,
                 ..Default::default()
             };
-            let mut tx = store.write().await?;
-            let m = pond_server::members::create(&app, &mut tx, input, Timestamp::now())
-                .await
-                .map_err(fail)?;
-            tx.commit().await?;
+            let a = app.clone();
+            let m = store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        pond_server::members::create(&a, tx, input, Timestamp::now())
+                            .await
+                            .map_err(fail)
+                    })
+                })
+                .await?;
             print(&m)
         }
         MemberCmd::Link { member, program } => {
-            let mut tx = store.write().await?;
-            if pond_store::members::get(&mut tx, member).await?.is_none() {
-                bail!("member {member} not found");
-            }
-            if pond_store::programs::get(&mut tx, program).await?.is_none() {
-                bail!("program {program} not found");
-            }
-            let l = pond_store::links::get_or_create(&mut tx, program, member, Timestamp::now())
+            let l = store
+                .write(move |tx| {
+                    Box::pin(async move {
+                        if pond_store::members::get(tx, member).await?.is_none() {
+                            bail!("member {member} not found");
+                        }
+                        if pond_store::programs::get(tx, program).await?.is_none() {
+                            bail!("program {program} not found");
+                        }
+                        Ok(
+                            pond_store::links::get_or_create(tx, program, member, Timestamp::now())
+                                .await?,
+                        )
+                    })
+                })
                 .await?;
-            tx.commit().await?;
             println!("{}", pond_server::redirect::link_url(&app, &l.code));
             Ok(())
         }
@@ -302,11 +317,15 @@ pub async fn event(store: &Store, e: EventArgs) -> Result<()> {
         amount: e.amount,
         occurred_at: None,
     };
-    let mut tx = store.write().await?;
-    let r = pond_server::events::apply(&mut tx, input, Timestamp::now())
-        .await
-        .map_err(fail)?;
-    tx.commit().await?;
+    let r = store
+        .write(move |tx| {
+            Box::pin(async move {
+                pond_server::events::apply(tx, input, Timestamp::now())
+                    .await
+                    .map_err(fail)
+            })
+        })
+        .await?;
     print(&r)
 }
 
@@ -318,9 +337,12 @@ pub async fn token(store: &Store, cmd: TokenCmd) -> Result<()> {
             if name.trim().is_empty() || name.len() > 100 {
                 bail!("--name must be 1 to 100 characters");
             }
-            let mut tx = store.write().await?;
-            let token = pond_server::tokens::create(&mut tx, name.trim(), now).await?;
-            tx.commit().await?;
+            let label = name.trim().to_string();
+            let token = store
+                .write(move |tx| {
+                    Box::pin(async move { pond_server::tokens::create(tx, &label, now).await })
+                })
+                .await?;
             println!(
                 "Created token `{}`. It is shown once; keep it secret:",
                 name.trim()
@@ -337,11 +359,12 @@ pub async fn token(store: &Store, cmd: TokenCmd) -> Result<()> {
             }
         }
         TokenCmd::Revoke { id } => {
-            let mut tx = store.write().await?;
-            if !pond_store::tokens::revoke(&mut tx, id, now).await? {
+            let revoked = store
+                .write(move |tx| Box::pin(pond_store::tokens::revoke(tx, id, now)))
+                .await?;
+            if !revoked {
                 bail!("no live token with id {id}");
             }
-            tx.commit().await?;
             println!("revoked token {id}");
         }
     }

@@ -37,16 +37,29 @@ fn name(rng: &mut StdRng) -> String {
     }
 }
 
-/// Fills the store behind `app` and returns an API token for it.
+/// Fills the store behind `app` and returns an API token for it. All of it
+/// is one transaction: a demo is either complete or absent.
 pub async fn fill(app: &App, days: u16) -> Result<String> {
     let now = Timestamp::now();
+    let a = app.clone();
+    let token = app
+        .store
+        .write(move |tx| Box::pin(async move { fill_in(&a, tx, days, now).await }))
+        .await?;
+    // Settle every reward whose hold has passed, as the server's job would.
+    pond_server::rewards::approve_due(&app.store, now)
+        .await
+        .map_err(err)?;
+    Ok(token)
+}
+
+async fn fill_in(app: &App, tx: &mut pond_store::Tx, days: u16, now: Timestamp) -> Result<String> {
     let start = now - SignedDuration::from_hours(24 * i64::from(days));
     let mut rng = StdRng::seed_from_u64(2008);
 
-    let mut tx = app.store.write().await?;
-    let token = pond_server::tokens::create(&mut tx, "demo", now).await?;
+    let token = pond_server::tokens::create(tx, "demo", now).await?;
     let blooms = pond_server::programs::create(
-        &mut tx,
+        tx,
         serde_json::from_value(serde_json::json!({
             "name": "花开分享 Share the blooms",
             "rewards": [
@@ -65,7 +78,7 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
     .await
     .map_err(err)?;
     let class = pond_server::programs::create(
-        &mut tx,
+        tx,
         serde_json::from_value(serde_json::json!({
             "name": "结伴学花艺 Bring a friend to class",
             "rewards": [
@@ -81,12 +94,10 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
     )
     .await
     .map_err(err)?;
-    tx.commit().await?;
 
     let mut members: Vec<i64> = Vec::new();
     let mut serial = 0u32;
     for day in 0..i64::from(days) {
-        let mut tx = app.store.write().await?;
         let today = start + SignedDuration::from_hours(24 * day);
         let organic = rng.random_range(1..=4);
         let referred = if members.is_empty() {
@@ -104,7 +115,7 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
             };
             let referral_code = if i >= organic {
                 let inviter = members[rng.random_range(0..members.len())];
-                let l = pond_store::links::get_or_create(&mut tx, program, inviter, at).await?;
+                let l = pond_store::links::get_or_create(tx, program, inviter, at).await?;
                 Some(l.code)
             } else {
                 None
@@ -127,7 +138,7 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
                 existing_customer: rng.random_bool(0.02),
                 ..Default::default()
             };
-            let m = pond_server::members::create(app, &mut tx, input, at)
+            let m = pond_server::members::create(app, tx, input, at)
                 .await
                 .map_err(err)?;
             members.push(m.id);
@@ -137,34 +148,19 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
                 if paid_at < now {
                     let order = format!("FS-{serial:05}");
                     let amount = [6800, 8800, 12800, 19900, 29900][rng.random_range(0..5)];
-                    apply(
-                        &mut tx,
-                        m.id,
-                        "order.paid",
-                        Some(&order),
-                        Some(amount),
-                        paid_at,
-                    )
-                    .await?;
+                    apply(tx, m.id, "order.paid", Some(&order), Some(amount), paid_at).await?;
                     if rng.random_bool(0.05) {
                         let refund_at = paid_at + SignedDuration::from_hours(48);
                         if refund_at < now {
-                            apply(
-                                &mut tx,
-                                m.id,
-                                "order.refunded",
-                                Some(&order),
-                                None,
-                                refund_at,
-                            )
-                            .await?;
+                            apply(tx, m.id, "order.refunded", Some(&order), None, refund_at)
+                                .await?;
                         }
                     }
                 }
             }
             if rng.random_bool(0.3) {
                 apply(
-                    &mut tx,
+                    tx,
                     m.id,
                     "class.attended",
                     None,
@@ -174,12 +170,7 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
                 .await?;
             }
         }
-        tx.commit().await?;
     }
-    // Settle every reward whose hold has passed, as the server's job would.
-    pond_server::rewards::approve_due(&app.store, now)
-        .await
-        .map_err(err)?;
     tracing::info!(members = members.len(), "demo data written");
     Ok(token)
 }

@@ -34,11 +34,16 @@ pub async fn spawn(db: TestDb) -> TestApp {
     };
     let app = Application::build(store.clone(), config).await.unwrap();
     let base = app.url();
-    let mut tx = store.write().await.unwrap();
-    let token = pond_server::tokens::create(&mut tx, "test", jiff::Timestamp::now())
+    let token = store
+        .write(|tx| {
+            Box::pin(pond_server::tokens::create(
+                tx,
+                "test",
+                jiff::Timestamp::now(),
+            ))
+        })
         .await
         .unwrap();
-    tx.commit().await.unwrap();
     let (stop, rx) = tokio::sync::oneshot::channel();
     tokio::spawn(app.run_until(async {
         let _ = rx.await;
