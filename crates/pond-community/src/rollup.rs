@@ -103,7 +103,7 @@ pub fn day_of(instant: Timestamp, tz: &TimeZone) -> Date {
 /// Civil dates have no time zone and no daylight saving, so differences of
 /// day numbers are exact day counts. Integer arithmetic keeps the census
 /// loops free of fallible date arithmetic.
-pub(crate) fn day_number(d: Date) -> i32 {
+pub fn day_number(d: Date) -> i32 {
     // Howard Hinnant's days_from_civil.
     let month = i32::from(d.month());
     let year = i32::from(d.year()) - i32::from(month <= 2);

@@ -7,6 +7,7 @@
 //! outcome. The CLI calls the same functions, so it and the API cannot drift.
 
 pub mod api;
+pub mod community;
 pub mod error;
 pub mod events;
 pub mod extract;

@@ -14,7 +14,9 @@
 
 mod db;
 pub use db::lock_member;
+pub mod chat;
 pub mod events;
+pub mod groups;
 pub mod idempotency;
 pub mod instance;
 pub mod ledger;
@@ -23,6 +25,8 @@ pub mod members;
 pub mod programs;
 pub mod referrals;
 pub mod rewards;
+pub mod rollups;
+mod sql;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

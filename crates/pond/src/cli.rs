@@ -24,6 +24,10 @@ pub struct Cli {
     /// The shop's country (ISO code) for phone numbers written without +.
     #[arg(long, env = "POND_REGION", default_value = "CN", global = true)]
     pub region: String,
+    /// The shop's time zone (IANA name): which day a chat message counts
+    /// for. Fixed in the database at first use; default the machine's.
+    #[arg(long, env = "POND_TIME_ZONE", global = true)]
+    pub time_zone: Option<String>,
     /// Log as JSON lines on stderr.
     #[arg(long, env = "POND_LOG_JSON", global = true)]
     pub log_json: bool,
@@ -61,6 +65,11 @@ pub enum Command {
     Member(MemberCmd),
     /// Record an event (signup, order.paid, order.refunded, custom).
     Event(EventArgs),
+    /// Import a chat export (WhatsApp, Telegram, Discord, WeChat).
+    Import(crate::community::ImportArgs),
+    /// Reports: `pond report groups`.
+    #[command(subcommand)]
+    Report(crate::community::ReportCmd),
 }
 
 /// Where and how to serve.

@@ -2,6 +2,7 @@
 //! tasks without the API. A thin shell over `pond-server`'s flows.
 
 mod cli;
+mod community;
 mod demo;
 
 use anyhow::{Context, Result};
@@ -95,6 +96,16 @@ async fn run(cli: Cli) -> Result<()> {
         Command::Program(cmd) => cli::program(&open(&url).await?, cmd).await,
         Command::Member(cmd) => cli::member(&open(&url).await?, &cli.region, cmd).await,
         Command::Event(e) => cli::event(&open(&url).await?, e).await,
+        Command::Import(a) => {
+            let store = open(&url).await?;
+            let r = community::import(&store, cli.time_zone.as_deref(), a).await;
+            store.close().await;
+            r
+        }
+        Command::Report(cmd) => {
+            let store = open(&url).await?;
+            community::report(&store, cli.time_zone.as_deref(), cmd).await
+        }
     }
 }
 

@@ -1,0 +1,103 @@
+//! Reading the per-day rollups for a window of days: what a health report,
+//! a census or a lifecycle verdict needs, in three queries for all groups.
+
+use crate::{Result, Tx, on_conn};
+
+/// What a group's rows before the window say, summed up by the database.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct GroupFacts {
+    /// The group.
+    pub group_id: i64,
+    /// Its first day with a message, on or before the window's end.
+    pub first_day: Option<i64>,
+    /// Its last day with a non-staff message before the window.
+    pub last_active_before: Option<i64>,
+    /// Members at the end of the day before the window.
+    pub members_before: i64,
+}
+
+/// One group's day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct DayRow {
+    /// The group.
+    pub group_id: i64,
+    /// Days since 1970-01-01 in the shop's time zone.
+    pub day: i64,
+    /// Messages of every kind.
+    pub messages: i64,
+    /// Text and media from non-staff senders.
+    pub non_staff_messages: i64,
+    /// Joins.
+    pub joins: i64,
+    /// Leaves.
+    pub leaves: i64,
+}
+
+/// One sender's day in a group.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
+pub struct SenderRow {
+    /// The group.
+    pub group_id: i64,
+    /// The day.
+    pub day: i64,
+    /// The sender.
+    pub person_id: i64,
+    /// Whether the sender is the shop's staff.
+    pub staff: bool,
+    /// Messages that day.
+    pub messages: i64,
+}
+
+/// Facts before the window `[from, to]` for every group (or one).
+pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result<Vec<GroupFacts>> {
+    Ok(on_conn!(tx, |c| {
+        sqlx::query_as(
+        "SELECT g.id AS group_id,
+           (SELECT MIN(d.day) FROM group_days d
+             WHERE d.group_id = g.id AND d.day <= $2 AND d.messages > 0) AS first_day,
+           (SELECT MAX(d.day) FROM group_days d
+             WHERE d.group_id = g.id AND d.day < $1 AND d.non_staff_messages > 0) AS last_active_before,
+           (SELECT COUNT(*) FROM chat_people p WHERE p.group_id = g.id AND p.joined_at IS NULL)
+           + COALESCE((SELECT SUM(d.joins - d.leaves) FROM group_days d
+             WHERE d.group_id = g.id AND d.day < $1 AND (d.joins > 0 OR d.leaves > 0)), 0)
+             AS members_before
+         FROM chat_groups g WHERE $3 IS NULL OR g.id = $3 ORDER BY g.id"
+    )
+    .bind(from)
+    .bind(to)
+    .bind(group)
+    .fetch_all(c)
+    .await
+    })?)
+}
+
+/// Day rows in `[from, to]`.
+pub async fn days(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result<Vec<DayRow>> {
+    Ok(on_conn!(tx, |c| sqlx::query_as(
+        "SELECT group_id, day, messages, non_staff_messages, joins, leaves FROM group_days
+         WHERE day BETWEEN $1 AND $2 AND ($3 IS NULL OR group_id = $3)"
+    )
+    .bind(from)
+    .bind(to)
+    .bind(group)
+    .fetch_all(c)
+    .await)?)
+}
+
+/// Sender rows in `[from, to]`.
+pub async fn senders(
+    tx: &mut Tx,
+    from: i64,
+    to: i64,
+    group: Option<i64>,
+) -> Result<Vec<SenderRow>> {
+    Ok(on_conn!(tx, |c| sqlx::query_as(
+        "SELECT group_id, day, person_id, staff, messages FROM sender_days
+         WHERE day BETWEEN $1 AND $2 AND ($3 IS NULL OR group_id = $3)"
+    )
+    .bind(from)
+    .bind(to)
+    .bind(group)
+    .fetch_all(c)
+    .await)?)
+}
