@@ -57,10 +57,11 @@ pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Resul
              WHERE d.group_id = g.id AND d.day <= $2 AND d.messages > 0) AS first_day,
            (SELECT MAX(d.day) FROM group_days d
              WHERE d.group_id = g.id AND d.day < $1 AND d.non_staff_messages > 0) AS last_active_before,
-           (SELECT COUNT(*) FROM chat_people p WHERE p.group_id = g.id AND p.joined_at IS NULL)
+           -- CAST: PostgreSQL sums BIGINT into NUMERIC.
+           CAST((SELECT COUNT(*) FROM chat_people p WHERE p.group_id = g.id AND p.joined_at IS NULL)
            + COALESCE((SELECT SUM(d.joins - d.leaves) FROM group_days d
              WHERE d.group_id = g.id AND d.day < $1 AND (d.joins > 0 OR d.leaves > 0)), 0)
-             AS members_before
+             AS BIGINT) AS members_before
          FROM chat_groups g WHERE $3 IS NULL OR g.id = $3 ORDER BY g.id"
     )
     .bind(from)
