@@ -6,7 +6,8 @@
 //! were actually new, so a repeated import changes nothing.
 
 use crate::sql::values;
-use crate::{Result, Tx, on_conn};
+use crate::{Result, StoreError, Tx, on_conn};
+use std::collections::{HashMap, HashSet};
 
 /// Rows per multi-row statement: 1,000 × 6 parameters stays well under
 /// SQLite's 32,766 and PostgreSQL's 65,535.
@@ -29,29 +30,68 @@ pub struct NewEvent {
     pub text: Option<String>,
 }
 
-/// Stores events and answers the ids of those that were not stored before.
-pub async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<Vec<i64>> {
-    let mut fresh = Vec::with_capacity(events.len());
-    for chunk in events.chunks(CHUNK) {
+/// Stores events and answers, for each, whether it was new. An event stored
+/// before (or twice in `events`) is left alone.
+///
+/// Which events exist is read first, one key range per group, rather than
+/// learnt from `RETURNING` row by row: on a first import the ranges are
+/// empty and the insert runs without a single row coming back.
+pub async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<Vec<bool>> {
+    let mut ranges: HashMap<i64, (i64, i64)> = HashMap::new();
+    for e in events {
+        let r = ranges.entry(e.group_id).or_insert((e.at, e.at));
+        r.0 = r.0.min(e.at);
+        r.1 = r.1.max(e.at);
+    }
+    let mut seen: HashSet<(i64, i64, i64)> = HashSet::new();
+    for (group, (from, to)) in ranges {
+        let rows: Vec<(i64, i64)> = on_conn!(tx, |c| sqlx::query_as(
+            "SELECT at, id FROM chat_events WHERE group_id = $1 AND at BETWEEN $2 AND $3"
+        )
+        .bind(group)
+        .bind(from)
+        .bind(to)
+        .fetch_all(c)
+        .await)?;
+        seen.extend(rows.into_iter().map(|(at, id)| (group, at, id)));
+    }
+    let fresh: Vec<bool> = events
+        .iter()
+        .map(|e| seen.insert((e.group_id, e.at, e.id)))
+        .collect();
+    let new: Vec<&NewEvent> = events
+        .iter()
+        .zip(&fresh)
+        .filter(|(_, f)| **f)
+        .map(|(e, _)| e)
+        .collect();
+    for chunk in new.chunks(CHUNK) {
         let sql = format!(
-            "INSERT INTO chat_events (id, group_id, person_id, at, kind, text) VALUES {}
-             ON CONFLICT (id) DO NOTHING RETURNING id",
-            values(chunk.len(), 6)
+            "INSERT INTO chat_events (group_id, at, id, person_id, kind, text) VALUES {}
+             ON CONFLICT (group_id, at, id) DO NOTHING",
+            values(tx.backend(), chunk.len(), 6)
         );
-        let ids: Vec<i64> = on_conn!(tx, |c| {
-            let mut q = sqlx::query_scalar(&sql);
+        let stored = on_conn!(tx, |c| {
+            let mut q = sqlx::query(&sql);
             for e in chunk {
                 q = q
-                    .bind(e.id)
                     .bind(e.group_id)
-                    .bind(e.person_id)
                     .bind(e.at)
+                    .bind(e.id)
+                    .bind(e.person_id)
                     .bind(e.kind)
                     .bind(&e.text);
             }
-            q.fetch_all(c).await
+            q.execute(c).await.map(|r| r.rows_affected())
         })?;
-        fresh.extend(ids);
+        if stored != chunk.len() as u64 {
+            // Only a concurrent writer (PostgreSQL) can get here: the
+            // rollups would count its events twice, so start over.
+            return Err(StoreError::Conflict(
+                "chat_events: another import stored some of these events at the same time; retry"
+                    .into(),
+            ));
+        }
     }
     Ok(fresh)
 }
@@ -79,7 +119,7 @@ pub async fn add_days(tx: &mut Tx, deltas: &[((i64, i64), DayDelta)]) -> Result<
                non_staff_messages = group_days.non_staff_messages + excluded.non_staff_messages,
                joins = group_days.joins + excluded.joins,
                leaves = group_days.leaves + excluded.leaves",
-            values(chunk.len(), 6)
+            values(tx.backend(), chunk.len(), 6)
         );
         on_conn!(tx, |c| {
             let mut q = sqlx::query(&sql);
@@ -108,7 +148,7 @@ pub async fn add_sender_days(tx: &mut Tx, deltas: &[SenderDelta]) -> Result<()> 
             "INSERT INTO sender_days (group_id, day, person_id, staff, messages) VALUES {}
              ON CONFLICT (group_id, day, person_id) DO UPDATE SET
                messages = sender_days.messages + excluded.messages",
-            values(chunk.len(), 5)
+            values(tx.backend(), chunk.len(), 5)
         );
         on_conn!(tx, |c| {
             let mut q = sqlx::query(&sql);

@@ -124,7 +124,9 @@ impl Store {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10));
-        let write = Writer::start(opts.clone()).await?;
+        // A larger page cache for the writer: bulk imports touch the same
+        // index pages batch after batch (64 MiB; readers keep the default).
+        let write = Writer::start(opts.clone().pragma("cache_size", "-65536")).await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.clone().read_only(true))

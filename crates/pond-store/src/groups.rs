@@ -166,7 +166,7 @@ pub async fn people(
             "INSERT INTO chat_people (group_id, person_key, name, platform_id, bot, staff)
              VALUES {} ON CONFLICT (group_id, person_key) DO UPDATE SET name = chat_people.name
              RETURNING person_key, id, staff",
-            crate::sql::values(chunk.len(), 6)
+            crate::sql::values(tx.backend(), chunk.len(), 6)
         );
         let rows: Vec<(String, i64, bool)> = on_conn!(tx, |c| {
             let mut q = sqlx::query_as(&sql);
