@@ -52,6 +52,11 @@ pub struct Config {
     pub fraud: Limits,
     /// How often the approval job looks for rewards whose hold has ended.
     pub approve_every: Duration,
+    /// The shop's time zone (IANA name) for chat rollups; fixed in the
+    /// database at first use, the machine's zone when never given.
+    pub time_zone: Option<String>,
+    /// Names or platform ids of the shop's staff in chat groups.
+    pub staff: Vec<String>,
 }
 
 impl Default for Config {
@@ -62,6 +67,8 @@ impl Default for Config {
             region: Region::default(),
             fraud: Limits::default(),
             approve_every: Duration::from_secs(30),
+            time_zone: None,
+            staff: Vec::new(),
         }
     }
 }
@@ -77,6 +84,8 @@ pub struct App {
     pub public_url: Arc<str>,
     /// The secret behind keyed hashes of IPs and devices.
     pub hash_key: Arc<[u8]>,
+    /// The shop's time zone, which chat rollups are kept in.
+    pub time_zone: jiff::tz::TimeZone,
     tokens: Arc<RwLock<HashMap<String, (String, Instant)>>>,
 }
 
@@ -90,7 +99,11 @@ impl App {
         let hash_key = store
             .write(|tx| Box::pin(pond_store::instance::hash_key(tx)))
             .await?;
+        let time_zone = community::shop_time_zone(&store, config.time_zone.as_deref())
+            .await
+            .map_err(|e| pond_store::StoreError::Config(e.message))?;
         Ok(App {
+            time_zone,
             store,
             config: Arc::new(config),
             public_url: public_url.trim_end_matches('/').into(),
@@ -102,6 +115,15 @@ impl App {
     /// The current instant. One place, so that tests and jobs agree.
     pub fn now(&self) -> Timestamp {
         Timestamp::now()
+    }
+
+    /// How chat events are ingested under this app's settings.
+    pub fn ingest_settings(&self) -> community::ingest::Settings {
+        community::ingest::Settings {
+            time_zone: self.time_zone.clone(),
+            staff: Arc::new(self.config.staff.iter().cloned().collect()),
+            keep_text: true,
+        }
     }
 
     /// A keyed hash of a personal value (IP, user agent, device id).

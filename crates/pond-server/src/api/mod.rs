@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, the public redirects, and the router.
 
+mod groups;
 mod members;
 mod params;
 mod programs;
@@ -7,6 +8,9 @@ mod referrals;
 
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::{App, BODY_LIMIT, redirect};
+
+/// Largest live batch body: 1,000 events with text.
+const LIVE_BODY_LIMIT: usize = 4 << 20;
 
 /// The OpenAPI document as pretty JSON (for `pond openapi` and docs/).
 pub fn openapi_json() -> String {
@@ -31,10 +35,12 @@ use utoipa::{Modify, OpenApi};
         members::create, members::list, members::get_one, members::balances, members::ledger, members::redeem,
         referrals::attribute, referrals::list, referrals::get_one, referrals::approve, referrals::reject,
         referrals::event,
+        groups::list, groups::report_all, groups::get_one, groups::messages, groups::live,
+        groups::import, groups::staff,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
-    tags((name = "programs"), (name = "members"), (name = "referrals"), (name = "events")),
+    tags((name = "programs"), (name = "members"), (name = "referrals"), (name = "events"), (name = "groups")),
 )]
 pub struct ApiDoc;
 
@@ -73,6 +79,20 @@ pub fn router(app: App) -> Router {
         .route("/referrals/{id}/approve", post(referrals::approve))
         .route("/referrals/{id}/reject", post(referrals::reject))
         .route("/events", post(referrals::event))
+        .route("/groups", get(groups::list))
+        .route("/groups/report", get(groups::report_all))
+        .route("/groups/{id}", get(groups::get_one))
+        .route("/groups/{id}/messages", get(groups::messages))
+        .route(
+            "/groups/{id}/events",
+            post(groups::live).layer(DefaultBodyLimit::max(LIVE_BODY_LIMIT)),
+        )
+        .route("/groups/{id}/people/{person}/staff", post(groups::staff))
+        // The upload streams to a temporary file under its own limit.
+        .route(
+            "/imports",
+            post(groups::import).layer(DefaultBodyLimit::disable()),
+        )
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()

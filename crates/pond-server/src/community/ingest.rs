@@ -89,13 +89,37 @@ impl Ingest {
             .store
             .write(move |tx| Box::pin(store_batch(tx, known, settings, batch)))
             .await?;
+        self.absorb(known, added);
+        Ok(added)
+    }
+
+    /// Stores one batch inside a transaction the caller runs (the live API
+    /// does, to honour `Idempotency-Key`); answers what it added.
+    pub async fn write_in(
+        &mut self,
+        tx: &mut Tx,
+        batch: Vec<ChatEvent>,
+    ) -> Result<Added, StoreError> {
+        let known = std::mem::take(&mut self.known);
+        let (known, added) = store_batch(tx, known, self.settings.clone(), batch).await?;
+        self.absorb(known, added);
+        Ok(added)
+    }
+
+    fn absorb(&mut self, known: Known, added: Added) {
         self.known = known;
         self.added.groups = self.known.groups.len() as u64;
         self.added.messages += added.messages;
         self.added.joins += added.joins;
         self.added.leaves += added.leaves;
         self.added.duplicates += added.duplicates;
-        Ok(added)
+    }
+
+    /// Tells the ingest which stored group events for `group` belong to
+    /// (the live API names groups by id, not by their export's key).
+    pub fn with_group(mut self, group: GroupRef, id: i64) -> Self {
+        self.known.groups.insert(group, id);
+        self
     }
 
     /// The store's id of a group this ingest has met.
