@@ -195,3 +195,57 @@ fn classify_reads_lines_and_writes_json_lines() {
             .all(|v| (0.0..=1.0).contains(&v["score"].as_f64().unwrap()))
     );
 }
+
+#[test]
+fn pond_imports_chat_exports_and_reports_groups() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("groups.db").display());
+    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+    let chat = format!("{fixtures}/whatsapp/android-short-chat.txt");
+    let tz = ["--time-zone", "Asia/Shanghai"];
+
+    let (ok, out, err) = pond(&db, &[&tz[..], &["import", &chat, "--json"]].concat());
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    for field in [
+        "groups", "messages", "senders", "joins", "leaves", "skipped",
+    ] {
+        assert!(v[field].is_u64(), "{field} is an integer: {out}");
+    }
+    assert_eq!(
+        (v["messages"].as_u64(), v["senders"].as_u64()),
+        (Some(5), Some(3))
+    );
+    let (ok, out, _) = pond(&db, &[&tz[..], &["import", &chat, "--json"]].concat());
+    assert!(ok);
+    let again: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        again["added"]["messages"], 0,
+        "importing twice adds nothing"
+    );
+
+    let (ok, _, err) = pond(&db, &["--time-zone", "Europe/Paris", "report", "groups"]);
+    assert!(
+        !ok && err.contains("Asia/Shanghai"),
+        "the zone is fixed: {err}"
+    );
+    let (ok, out, err) = pond(
+        &db,
+        &["report", "groups", "--as-of", "2017-09-10", "--json"],
+    );
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["census"]["groups_with_history"], 1);
+    for state in ["new", "active", "declining", "dormant", "dead"] {
+        assert!(r["census"]["states"][state].is_u64(), "{state}: {out}");
+    }
+    assert_eq!(r["groups"][0]["name"], "android-short-chat");
+    assert!(r["groups"][0]["state"].is_string());
+    let (ok, table, _) = pond(&db, &["report", "groups", "--as-of", "2017-09-10"]);
+    assert!(ok && table.contains("android-short-chat"), "{table}");
+
+    let (ok, _, err) = pond(&db, &["import", "/nonexistent/chat.txt"]);
+    assert!(!ok && err.contains("/nonexistent/chat.txt"), "{err}");
+    let (ok, _, err) = pond(&db, &["import", &chat, "--format", "fax"]);
+    assert!(!ok && err.contains("unknown format"), "{err}");
+}
