@@ -136,6 +136,13 @@ async fn run(file: &Path, db: &Path, import: bool) {
         time_zone: tz.clone(),
         staff: Arc::new(HashSet::from([STAFF.to_string()])),
         keep_text: true,
+        // As `pond import` does: alerts for the last week's messages only.
+        complaints: Some(
+            pond_server::community::alerts::classifier(&store)
+                .await
+                .unwrap(),
+        ),
+        alerts_since: pond_server::community::alerts::import_alerts_since(Timestamp::now()),
     };
     let mut mps = f64::INFINITY;
     if import {

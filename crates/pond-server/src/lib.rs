@@ -86,6 +86,9 @@ pub struct App {
     pub hash_key: Arc<[u8]>,
     /// The shop's time zone, which chat rollups are kept in.
     pub time_zone: jiff::tz::TimeZone,
+    /// The complaint classifier with the shop's own terms; rebuilt when
+    /// they change.
+    pub complaints: Arc<RwLock<Arc<pond_complaints::Classifier>>>,
     tokens: Arc<RwLock<HashMap<String, (String, Instant)>>>,
 }
 
@@ -102,7 +105,9 @@ impl App {
         let time_zone = community::shop_time_zone(&store, config.time_zone.as_deref())
             .await
             .map_err(|e| pond_store::StoreError::Config(e.message))?;
+        let complaints = community::alerts::classifier(&store).await?;
         Ok(App {
+            complaints: Arc::new(RwLock::new(complaints)),
             time_zone,
             store,
             config: Arc::new(config),
@@ -117,12 +122,21 @@ impl App {
         Timestamp::now()
     }
 
-    /// How chat events are ingested under this app's settings.
-    pub fn ingest_settings(&self) -> community::ingest::Settings {
+    /// How chat events are ingested under this app's settings. Live
+    /// events raise alerts; `alerts_since` limits an import's to recent
+    /// messages.
+    pub fn ingest_settings(&self, alerts_since: Timestamp) -> community::ingest::Settings {
+        let complaints = self
+            .complaints
+            .read()
+            .map(|c| Arc::clone(&c))
+            .unwrap_or_else(|poisoned| Arc::clone(&poisoned.into_inner()));
         community::ingest::Settings {
             time_zone: self.time_zone.clone(),
             staff: Arc::new(self.config.staff.iter().cloned().collect()),
             keep_text: true,
+            complaints: Some(complaints),
+            alerts_since,
         }
     }
 

@@ -31,6 +31,8 @@ fn settings(staff: &[&str]) -> Settings {
         time_zone: TimeZone::get("Asia/Shanghai").unwrap(),
         staff: Arc::new(staff.iter().map(|s| s.to_string()).collect::<HashSet<_>>()),
         keep_text: true,
+        complaints: None,
+        alerts_since: Timestamp::MIN,
     }
 }
 

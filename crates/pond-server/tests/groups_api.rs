@@ -8,7 +8,11 @@ mod support;
 use pond_store::testing::TestDb;
 use serde_json::{Value, json};
 
-pond_store::both_backends!(upload_live_events_and_report, bad_group_input_gets_4xx_json);
+pond_store::both_backends!(
+    upload_live_events_and_report,
+    bad_group_input_gets_4xx_json,
+    complaints_become_alerts
+);
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
 
@@ -80,6 +84,28 @@ async fn upload_live_events_and_report(db: TestDb) {
     assert_eq!(s, 200, "{recent}");
     assert_eq!(recent[0]["kind"], "media");
     assert_eq!(recent[0]["sender"], "Lan");
+
+    // A customer known to the shop by phone is linked by the same number.
+    let m = app
+        .member(json!({"name": "Zhou", "phone": "+41791234567"}))
+        .await;
+    let batch = json!({"events": [{"id": "m3", "type": "message", "at": "2026-03-31T10:00:00Z",
+        "person": {"name": "Zhou", "id": "+41 79 123 45 67"}, "text": "hi"}]});
+    let (s, e) = app.post(&path, batch).await;
+    assert_eq!(s, 200, "{e}");
+    let (s, people) = app.get(&format!("/api/v1/groups/{id}/people")).await;
+    assert_eq!(s, 200, "{people}");
+    let find = |name: &str| {
+        people
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(find("Zhou")["member_id"], m["id"], "{people}");
+    assert!(find("Lan")["joined_at"].is_i64(), "{people}");
 }
 
 async fn bad_group_input_gets_4xx_json(db: TestDb) {
@@ -138,4 +164,84 @@ async fn bad_group_input_gets_4xx_json(db: TestDb) {
     assert_eq!(s, 404, "{e}");
     let (s, e) = app.get("/api/v1/groups/report?as_of=yesterday").await;
     assert_eq!(s, 400, "{e}");
+}
+
+async fn complaints_become_alerts(db: TestDb) {
+    let app = support::spawn(db).await;
+    let (_, first) = upload(
+        &app,
+        "?group=Roses",
+        std::fs::read(format!("{FIXTURES}/whatsapp/android-short-chat.txt")).unwrap(),
+    )
+    .await;
+    assert_eq!(
+        first["added"]["alerts"], 0,
+        "old history raises nothing: {first}"
+    );
+    let path = "/api/v1/groups/1/events";
+    let now = jiff::Timestamp::now().to_string();
+    let batch = json!({"events": [
+        {"id": "c1", "type": "message", "at": now, "person": {"name": "Mei"},
+         "text": "昨天送来的花全都枯萎了，我要退款，太差了"},
+        {"id": "c2", "type": "message", "at": now, "person": {"name": "Lan"},
+         "text": "谢谢老板，花很漂亮"},
+        {"id": "c3", "type": "message", "at": now, "person": {"name": "Ann"},
+         "text": "The roses arrived late and wilted, I want a refund"}
+    ]});
+    let (s, added) = app.post(path, batch.clone()).await;
+    assert_eq!(s, 200, "{added}");
+    assert_eq!(added["alerts"], 2, "{added}");
+    let (_, again) = app.post(path, batch).await;
+    assert_eq!(again["alerts"], 0, "one alert per message");
+
+    let (s, open) = app.get("/api/v1/alerts").await;
+    assert_eq!(s, 200, "{open}");
+    assert_eq!(open.as_array().unwrap().len(), 2, "{open}");
+    assert_eq!(open[0]["group_name"], "Roses");
+    assert!(open[0]["audience"].as_i64().unwrap() >= 3, "{open}");
+    let id = open[0]["id"].as_i64().unwrap();
+    let (s, a) = app
+        .post(&format!("/api/v1/alerts/{id}/acknowledge"), json!({}))
+        .await;
+    assert_eq!((s, a["state"].as_str()), (200, Some("acknowledged")), "{a}");
+    let (s, a) = app
+        .post(
+            &format!("/api/v1/alerts/{id}/resolve"),
+            json!({"note": "refunded"}),
+        )
+        .await;
+    assert_eq!((s, a["state"].as_str()), (200, Some("resolved")), "{a}");
+    assert!(a["resolved_at"].as_i64().unwrap() >= a["created_at"].as_i64().unwrap());
+    let (_, open) = app.get("/api/v1/alerts?state=open").await;
+    assert_eq!(open.as_array().unwrap().len(), 1);
+    let (s, e) = app.get("/api/v1/alerts?state=maybe").await;
+    assert_eq!(s, 400, "{e}");
+    let (s, e) = app.post("/api/v1/alerts/999/resolve", json!({})).await;
+    assert_eq!(s, 404, "{e}");
+
+    // The shop's own word: "花泥" (floral foam) left in the bouquet.
+    let text = json!({"events": [{"id": "t1", "type": "message", "at": now,
+        "person": {"name": "Mei"}, "text": "包装里有花泥"}]});
+    let (_, before) = app.post(path, text).await;
+    assert_eq!(before["alerts"], 0, "{before}");
+    let (s, t) = app
+        .post(
+            "/api/v1/complaint-terms",
+            json!({"term": "花泥", "weight": 3.0}),
+        )
+        .await;
+    assert_eq!(s, 201, "{t}");
+    let (s, e) = app
+        .post(
+            "/api/v1/complaint-terms",
+            json!({"term": "", "weight": 1.0}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    let text = json!({"events": [{"id": "t2", "type": "message", "at": now,
+        "person": {"name": "Lan"}, "text": "包装里有花泥"}]});
+    let (_, after) = app.post(path, text).await;
+    assert_eq!(after["alerts"], 1, "{after}");
+    let (_, terms) = app.get("/api/v1/complaint-terms").await;
+    assert_eq!(terms[0]["term"], "花泥");
 }

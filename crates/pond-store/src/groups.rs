@@ -186,7 +186,59 @@ pub async fn people(
                 .map(|(key, id, staff)| (key, PersonId { id, staff })),
         );
     }
+    link_members(tx, group).await?;
     Ok(out)
+}
+
+/// Links people of a group to Pond members whose phone, WeChat id or
+/// external id is the person's platform id (spaces and dashes ignored, as
+/// WhatsApp writes numbers `+41 79 123 45 67`).
+async fn link_members(tx: &mut Tx, group: i64) -> Result<()> {
+    on_conn!(tx, |c| sqlx::query(
+        "UPDATE chat_people SET member_id = (
+           SELECT k.member_id FROM member_keys k
+           WHERE k.kind IN ('phone', 'wechat_unionid', 'wechat_openid', 'external_id')
+             AND k.value = REPLACE(REPLACE(chat_people.platform_id, ' ', ''), '-', '')
+           LIMIT 1)
+         WHERE group_id = $1 AND member_id IS NULL AND platform_id IS NOT NULL"
+    )
+    .bind(group)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// A person in a group, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow, serde::Serialize)]
+pub struct Person {
+    /// Pond's id.
+    pub id: i64,
+    /// Display name.
+    pub name: String,
+    /// The platform's id, if known.
+    pub platform_id: Option<String>,
+    /// The shop's staff.
+    pub staff: bool,
+    /// A bot account.
+    pub bot: bool,
+    /// The Pond member with the same phone or WeChat id, if any.
+    pub member_id: Option<i64>,
+    /// Their latest join (ms), if any was seen.
+    pub joined_at: Option<i64>,
+    /// Their latest leave (ms), if any was seen.
+    pub left_at: Option<i64>,
+}
+
+/// The people of a group, by id.
+pub async fn people_of(tx: &mut Tx, group: i64) -> Result<Vec<Person>> {
+    Ok(on_conn!(tx, |c| sqlx::query_as(
+        "SELECT id, name, platform_id, staff, bot, member_id, joined_at, left_at
+         FROM chat_people WHERE group_id = $1 ORDER BY id"
+    )
+    .bind(group)
+    .fetch_all(c)
+    .await)?)
 }
 
 /// Records the latest join and leave instants (ms) seen for a person.

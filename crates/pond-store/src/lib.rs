@@ -14,6 +14,7 @@
 
 mod db;
 pub use db::lock_member;
+pub mod alerts;
 pub mod chat;
 pub mod events;
 pub mod groups;

@@ -70,6 +70,15 @@ pub enum Command {
     /// Reports: `pond report groups`.
     #[command(subcommand)]
     Report(crate::community::ReportCmd),
+    /// Complaints caught in groups.
+    Alerts {
+        /// open, acknowledged, resolved or all.
+        #[arg(long, default_value = "open")]
+        state: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Where and how to serve.

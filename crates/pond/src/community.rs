@@ -89,6 +89,8 @@ pub async fn import(store: &Store, time_zone: Option<&str>, a: ImportArgs) -> Re
         time_zone: tz.clone(),
         staff: Arc::new(a.staff.iter().cloned().collect::<HashSet<_>>()),
         keep_text: !a.no_text,
+        complaints: Some(community::alerts::classifier(store).await?),
+        alerts_since: community::alerts::import_alerts_since(jiff::Timestamp::now()),
     };
     let file_name = a.file.file_name().map(|n| n.to_string_lossy().into_owned());
     let started = std::time::Instant::now();
@@ -122,8 +124,9 @@ pub async fn import(store: &Store, time_zone: Option<&str>, a: ImportArgs) -> Re
         );
         let added = imported.added;
         println!(
-            "new to the store: {} messages, {} joins, {} leaves ({} already there)",
-            added.messages, added.joins, added.leaves, added.duplicates
+            "new to the store: {} messages, {} joins, {} leaves ({} already there); \
+             {} complaint alerts from the last 7 days",
+            added.messages, added.joins, added.leaves, added.duplicates, added.alerts
         );
     }
     // Skipped lines always go to stderr, so --json output stays one object.
@@ -135,6 +138,38 @@ pub async fn import(store: &Store, time_zone: Option<&str>, a: ImportArgs) -> Re
             "... and {} more skipped lines",
             imported.skipped - imported.skipped_lines.len() as u64
         );
+    }
+    Ok(())
+}
+
+/// Runs `pond alerts`.
+pub async fn alerts(store: &Store, state: &str, json: bool) -> Result<()> {
+    let state = match state {
+        "all" => None,
+        s @ ("open" | "acknowledged" | "resolved") => Some(s),
+        other => bail!("--state {other}: use open, acknowledged, resolved or all"),
+    };
+    let mut tx = store.read().await?;
+    let alerts = pond_store::alerts::list(&mut tx, state, 200).await?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&alerts)?);
+        return Ok(());
+    }
+    for a in &alerts {
+        let at = pond_store::time::ts(a.event_at);
+        println!(
+            "#{} {} [{}] {} people saw it, {} — {}: {}",
+            a.id,
+            a.state,
+            a.group_name,
+            a.audience,
+            at,
+            a.sender.as_deref().unwrap_or("?"),
+            a.text
+        );
+    }
+    if alerts.is_empty() {
+        println!("no alerts");
     }
     Ok(())
 }

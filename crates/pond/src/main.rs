@@ -102,6 +102,9 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             r
         }
+        Command::Alerts { state, json } => {
+            community::alerts(&open(&url).await?, &state, json).await
+        }
         Command::Report(cmd) => {
             let store = open(&url).await?;
             community::report(&store, cli.time_zone.as_deref(), cmd).await

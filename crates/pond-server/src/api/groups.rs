@@ -106,6 +106,19 @@ pub async fn messages(
     ))
 }
 
+/// A group's people: staff flags, joins and leaves, and the Pond member
+/// each is linked to (by phone or WeChat id).
+#[utoipa::path(get, path = "/api/v1/groups/{id}/people", tag = "groups",
+    responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
+pub async fn people(
+    State(app): State<App>,
+    _: Caller,
+    Id(id): Id,
+) -> ApiResult<Json<Vec<pond_store::groups::Person>>> {
+    let mut tx = app.store.read().await?;
+    Ok(Json(pond_store::groups::people_of(&mut tx, id).await?))
+}
+
 /// A batch of live events for one group.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -188,7 +201,7 @@ pub async fn live(State(app): State<App>, Id(id): Id, w: Write<LiveBatch>) -> Ap
         )
         .field("events"));
     }
-    let settings = app.ingest_settings();
+    let settings = app.ingest_settings(Timestamp::MIN);
     let store = app.store.clone();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
         Box::pin(async move {
@@ -309,7 +322,7 @@ pub async fn import(
         q.file_name,
         format,
         options,
-        app.ingest_settings(),
+        app.ingest_settings(community::alerts::import_alerts_since(app.now())),
     )
     .await?;
     Ok(Json(imported))

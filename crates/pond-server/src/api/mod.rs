@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`, the public redirects, and the router.
 
+mod alerts;
 mod groups;
 mod members;
 mod params;
@@ -36,7 +37,8 @@ use utoipa::{Modify, OpenApi};
         referrals::attribute, referrals::list, referrals::get_one, referrals::approve, referrals::reject,
         referrals::event,
         groups::list, groups::report_all, groups::get_one, groups::messages, groups::live,
-        groups::import, groups::staff,
+        groups::import, groups::staff, groups::people,
+        alerts::list, alerts::acknowledge, alerts::resolve, alerts::terms, alerts::add_term,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
@@ -83,11 +85,19 @@ pub fn router(app: App) -> Router {
         .route("/groups/report", get(groups::report_all))
         .route("/groups/{id}", get(groups::get_one))
         .route("/groups/{id}/messages", get(groups::messages))
+        .route("/groups/{id}/people", get(groups::people))
         .route(
             "/groups/{id}/events",
             post(groups::live).layer(DefaultBodyLimit::max(LIVE_BODY_LIMIT)),
         )
         .route("/groups/{id}/people/{person}/staff", post(groups::staff))
+        .route("/alerts", get(alerts::list))
+        .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
+        .route("/alerts/{id}/resolve", post(alerts::resolve))
+        .route(
+            "/complaint-terms",
+            get(alerts::terms).post(alerts::add_term),
+        )
         // The upload streams to a temporary file under its own limit.
         .route(
             "/imports",

@@ -10,6 +10,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use pond_community::{day_number, day_of};
 use pond_import::{ChatEvent, GroupRef, MessageKind, Person};
+use pond_store::alerts::NewAlert;
 use pond_store::chat::{self, DayDelta, NewEvent};
 use pond_store::groups::{self, NewGroup, NewPerson, PersonId};
 use pond_store::{Store, StoreError, Tx};
@@ -35,6 +36,8 @@ pub struct Added {
     pub leaves: u64,
     /// Events already stored before (a repeated import or retry).
     pub duplicates: u64,
+    /// Complaint alerts raised.
+    pub alerts: u64,
 }
 
 /// Settings of an ingest.
@@ -46,6 +49,11 @@ pub struct Settings {
     pub staff: Arc<HashSet<String>>,
     /// Keep message text (for complaint review) or only its kind.
     pub keep_text: bool,
+    /// Scores customers' text messages for complaints; `None` skips it.
+    pub complaints: Option<Arc<pond_complaints::Classifier>>,
+    /// Only messages from this instant on raise alerts: an import of last
+    /// year's history should not page anyone.
+    pub alerts_since: Timestamp,
 }
 
 /// Resolves and stores chat events, batch by batch.
@@ -113,6 +121,7 @@ impl Ingest {
         self.added.joins += added.joins;
         self.added.leaves += added.leaves;
         self.added.duplicates += added.duplicates;
+        self.added.alerts += added.alerts;
     }
 
     /// Tells the ingest which stored group events for `group` belong to
@@ -170,6 +179,8 @@ static HASH: foldhash::quality::FixedState = foldhash::quality::FixedState::with
 /// What step 4 needs of an event once its row has been built.
 struct Meta {
     day: i64,
+    /// The complaint score of a customer's text, when it is one.
+    complaint: Option<f64>,
     kind: Option<MessageKind>,
     person: Option<PersonId>,
 }
@@ -250,15 +261,27 @@ async fn store_batch(
         let at = e.at();
         let id = short_id(e.event_id());
         let (kind, label, text) = match e {
-            ChatEvent::Message { kind, text, .. } => (
-                Some(kind),
-                kind.as_str(),
-                text.filter(|_| settings.keep_text),
-            ),
+            ChatEvent::Message { kind, text, .. } => (Some(kind), kind.as_str(), text),
             ChatEvent::Join { .. } => (None, "join", None),
             ChatEvent::Leave { .. } => (None, "leave", None),
         };
+        let complaint = match (&settings.complaints, &text, person) {
+            (Some(c), Some(t), Some(p))
+                if !p.staff && kind == Some(MessageKind::Text) && at >= settings.alerts_since =>
+            {
+                let v = c.classify(t);
+                v.complaint.then_some(v.score)
+            }
+            _ => None,
+        };
+        // Text is dropped when not kept, unless an alert needs it.
+        let text = if settings.keep_text || complaint.is_some() {
+            text
+        } else {
+            None
+        };
         meta.push(Meta {
+            complaint,
             day: i64::from(day_number(day_of(at, &settings.time_zone))),
             kind,
             person,
@@ -282,9 +305,20 @@ async fn store_batch(
     let mut days: FastMap<(i64, i64), DayDelta> = FastMap::default();
     let mut senders: FastMap<(i64, i64, i64), (bool, i64)> = FastMap::default();
     let mut moves: Vec<(i64, Option<i64>, Option<i64>)> = Vec::new();
+    let mut alerts = Vec::new();
     for ((row, m), fresh) in rows.iter().zip(&meta).zip(&fresh) {
         if !fresh {
             continue;
+        }
+        if let (Some(score), Some(text)) = (m.complaint, &row.text) {
+            alerts.push(NewAlert {
+                group_id: row.group_id,
+                event_at: row.at,
+                event_id: row.id,
+                person_id: row.person_id,
+                text: text.clone(),
+                score,
+            });
         }
         let d = days.entry((row.group_id, m.day)).or_default();
         match (m.kind, m.person) {
@@ -319,6 +353,12 @@ async fn store_batch(
     chat::add_sender_days(tx, &senders).await?;
     for (person, joined, left) in moves {
         groups::membership(tx, person, joined, left).await?;
+    }
+    // After the joins and leaves, so the audience counts this batch's people.
+    for a in &alerts {
+        if pond_store::alerts::raise(tx, a, now).await? {
+            added.alerts += 1;
+        }
     }
     Ok((known, added))
 }

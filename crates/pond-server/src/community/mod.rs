@@ -5,6 +5,7 @@
 //!   while the previous batch is written, so parsing and writing overlap.
 //! * [`report`]: the census, one row per group, survival and warnings.
 
+pub mod alerts;
 pub mod ingest;
 pub mod report;
 

@@ -1,0 +1,163 @@
+//! `/api/v1/alerts` and `/api/v1/complaint-terms`: complaints caught in
+//! groups, worked as a queue, and the shop's own complaint words.
+
+use super::params::{Id, Q, limit};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Caller, Write};
+use crate::{App, write};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use pond_store::alerts::Alert;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+/// Which alerts.
+#[derive(Debug, Deserialize, IntoParams, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// open (default), acknowledged, resolved or all.
+    pub state: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Complaints caught in groups, newest first, with the group's size when
+/// each was posted (`audience`).
+#[utoipa::path(get, path = "/api/v1/alerts", tag = "groups", params(ListQuery),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    _: Caller,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<Vec<Alert>>> {
+    let state = match q.state.as_deref().unwrap_or("open") {
+        "all" => None,
+        s @ ("open" | "acknowledged" | "resolved") => Some(s),
+        other => {
+            return Err(ApiError::bad_request(
+                "invalid_query",
+                format!("state `{other}`: use open, acknowledged, resolved or all"),
+            )
+            .field("state"));
+        }
+    };
+    let mut tx = app.store.read().await?;
+    Ok(Json(
+        pond_store::alerts::list(&mut tx, state, limit(q.limit)).await?,
+    ))
+}
+
+/// An optional note (kept in the log only).
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Decision {
+    /// What was done.
+    pub note: Option<String>,
+}
+
+/// Take an alert on: it leaves the open queue.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "groups", request_body = Decision,
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn acknowledge(
+    State(app): State<App>,
+    Id(id): Id,
+    w: Write<Decision>,
+) -> ApiResult<Response> {
+    decide(app, id, w, "acknowledged").await
+}
+
+/// Resolve an alert; its time to resolve is kept.
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", tag = "groups", request_body = Decision,
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn resolve(
+    State(app): State<App>,
+    Id(id): Id,
+    w: Write<Decision>,
+) -> ApiResult<Response> {
+    decide(app, id, w, "resolved").await
+}
+
+async fn decide(app: App, id: i64, w: Write<Decision>, state: &'static str) -> ApiResult<Response> {
+    let now = app.now();
+    if let Some(note) = &w.body.note {
+        tracing::info!(alert = id, state, note = %note, "alert decided");
+    }
+    write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
+        Box::pin(async move {
+            if !pond_store::alerts::set_state(tx, id, state, now).await? {
+                return Err(ApiError::not_found("alert"));
+            }
+            pond_store::alerts::get(tx, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("alert"))
+        })
+    })
+    .await
+}
+
+/// One of the shop's complaint words.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TermInput {
+    /// A word or phrase (Chinese or English; `wilt*` matches any word starting with `wilt`).
+    pub term: String,
+    /// Evidence weight, 0.1 to 3 (default 1.5); negative to mark praise.
+    pub weight: Option<f64>,
+}
+
+/// The shop's complaint words.
+#[utoipa::path(get, path = "/api/v1/complaint-terms", tag = "groups",
+    responses((status = 200, body = Vec<TermInput>)), security(("bearer" = [])))]
+pub async fn terms(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<TermInput>>> {
+    let mut tx = app.store.read().await?;
+    let terms = pond_store::alerts::terms(&mut tx).await?;
+    Ok(Json(
+        terms
+            .into_iter()
+            .map(|(term, weight)| TermInput {
+                term,
+                weight: Some(weight),
+            })
+            .collect(),
+    ))
+}
+
+/// Add (or re-weight) a complaint word; it applies to messages from now on.
+#[utoipa::path(post, path = "/api/v1/complaint-terms", tag = "groups", request_body = TermInput,
+    responses((status = 201, body = TermInput), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn add_term(State(app): State<App>, w: Write<TermInput>) -> ApiResult<Response> {
+    let term = w.body.term.trim().to_string();
+    let weight = w.body.weight.unwrap_or(1.5);
+    if term.is_empty() || term.chars().count() > 40 {
+        return Err(
+            ApiError::unprocessable("invalid", "a term is 1 to 40 characters").field("term"),
+        );
+    }
+    if !(weight.is_finite() && (0.1..=3.0).contains(&weight.abs())) {
+        return Err(ApiError::unprocessable(
+            "invalid",
+            "the weight is between 0.1 and 3 (or -3 and -0.1 for praise)",
+        )
+        .field("weight"));
+    }
+    let now = app.now();
+    let stored = term.clone();
+    let response = write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {
+        Box::pin(async move {
+            pond_store::alerts::add_term(tx, &stored, weight, now).await?;
+            Ok(TermInput {
+                term: stored,
+                weight: Some(weight),
+            })
+        })
+    })
+    .await?;
+    let rebuilt = crate::community::alerts::classifier(&app.store).await?;
+    if let Ok(mut c) = app.complaints.write() {
+        *c = rebuilt;
+    }
+    Ok(response)
+}
