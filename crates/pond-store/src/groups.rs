@@ -181,31 +181,40 @@ pub async fn people(
             }
             q.fetch_all(c).await
         })?;
+        let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
+        link_members(tx, &ids).await?;
         out.extend(
             rows.into_iter()
                 .map(|(key, id, staff)| (key, PersonId { id, staff })),
         );
     }
-    link_members(tx, group).await?;
     Ok(out)
 }
 
 /// Links people of a group to Pond members whose phone, WeChat id or
 /// external id is the person's platform id (spaces and dashes ignored, as
 /// WhatsApp writes numbers `+41 79 123 45 67`).
-async fn link_members(tx: &mut Tx, group: i64) -> Result<()> {
-    on_conn!(tx, |c| sqlx::query(
-        "UPDATE chat_people SET member_id = (
-           SELECT k.member_id FROM member_keys k
-           WHERE k.kind IN ('phone', 'wechat_unionid', 'wechat_openid', 'external_id')
-             AND k.value = REPLACE(REPLACE(chat_people.platform_id, ' ', ''), '-', '')
-           LIMIT 1)
-         WHERE group_id = $1 AND member_id IS NULL AND platform_id IS NOT NULL"
-    )
-    .bind(group)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+/// Only the people just met are looked at, and only a match is written.
+async fn link_members(tx: &mut Tx, people: &[i64]) -> Result<()> {
+    if people.is_empty() {
+        return Ok(());
+    }
+    const MATCH: &str = "FROM member_keys k
+        WHERE k.kind IN ('phone', 'wechat_unionid', 'wechat_openid', 'external_id')
+          AND k.value = REPLACE(REPLACE(chat_people.platform_id, ' ', ''), '-', '')";
+    let sql = format!(
+        "UPDATE chat_people SET member_id = (SELECT k.member_id {MATCH} LIMIT 1)
+         WHERE id IN {} AND member_id IS NULL AND platform_id IS NOT NULL
+           AND EXISTS (SELECT 1 {MATCH})",
+        crate::sql::values(tx.backend(), 1, people.len())
+    );
+    on_conn!(tx, |c| {
+        let mut q = sqlx::query(&sql);
+        for id in people {
+            q = q.bind(id);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

@@ -94,11 +94,12 @@ pub struct ServeArgs {
 
 impl ServeArgs {
     /// The server settings these arguments describe.
-    pub fn config(&self, region: &str) -> Result<Config> {
+    pub fn config(&self, region: &str, time_zone: Option<&str>) -> Result<Config> {
         Ok(Config {
             listen: self.listen,
             public_url: self.public_url.clone(),
             region: parse_region(region)?,
+            time_zone: time_zone.map(str::to_string),
             ..Config::default()
         })
     }

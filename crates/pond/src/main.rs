@@ -53,7 +53,13 @@ async fn open(url: &str) -> Result<Store> {
 async fn run(cli: Cli) -> Result<()> {
     let url = cli.database_url.clone();
     match cli.command {
-        Command::Serve(s) => serve(open(&url).await?, s.config(&cli.region)?).await,
+        Command::Serve(s) => {
+            serve(
+                open(&url).await?,
+                s.config(&cli.region, cli.time_zone.as_deref())?,
+            )
+            .await
+        }
         Command::Demo(d) => {
             let path = d.file.clone();
             if path.exists() && !d.keep {
@@ -64,7 +70,11 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let url = format!("sqlite://{}", path.display());
             let store = open(&url).await?;
-            let app = Application::build(store, d.serve.config(&cli.region)?).await?;
+            let app = Application::build(
+                store,
+                d.serve.config(&cli.region, cli.time_zone.as_deref())?,
+            )
+            .await?;
             let token = demo::fill(app.app(), d.days).await?;
             println!("Demo data is in {}", path.display());
             println!("API token: {token}");
