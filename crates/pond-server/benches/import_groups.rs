@@ -136,6 +136,7 @@ async fn run(file: &Path, db: &Path, import: bool) {
         time_zone: tz.clone(),
         staff: Arc::new(HashSet::from([STAFF.to_string()])),
         keep_text: true,
+        text_since: Timestamp::MIN,
         // As `pond import` does: alerts for the last week's messages only.
         complaints: Some(
             pond_server::community::alerts::classifier(&store)

@@ -1,5 +1,6 @@
 //! Background work in the server process: approving rewards whose hold has
-//! ended, and forgetting idempotency keys after 24 hours.
+//! ended, forgetting idempotency keys after 24 hours, and forgetting chat
+//! text past its retention.
 
 use crate::App;
 use jiff::SignedDuration;
@@ -28,7 +29,36 @@ pub async fn run_once(app: &App) {
     let prune = app
         .store
         .write(move |tx| Box::pin(pond_store::idempotency::prune(tx, cutoff)));
+    if let Some(days) = app.config.text_retention_days {
+        let before = pond_store::time::ms(now - SignedDuration::from_hours(24 * i64::from(days)));
+        match app
+            .store
+            .write(move |tx| Box::pin(forget_text(tx, before)))
+            .await
+        {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(messages = n, days, "forgot chat text past its retention"),
+            Err(e) => tracing::warn!(error = %e, "forgetting old chat text failed"),
+        }
+    }
     if let Err(e) = prune.await {
         tracing::warn!(error = %e, "pruning idempotency keys failed");
     }
+}
+
+/// Where text retention got to, so each message is visited once.
+const FORGOTTEN_BEFORE: &str = "text_forgotten_before";
+
+/// Forgets chat text older than `before` (ms), at most once an hour.
+async fn forget_text(tx: &mut pond_store::Tx, before: i64) -> pond_store::Result<u64> {
+    let from = pond_store::instance::get(tx, FORGOTTEN_BEFORE)
+        .await?
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(i64::MIN);
+    if before - from < 3_600_000 {
+        return Ok(0);
+    }
+    let n = pond_store::chat::forget_text(tx, from, before).await?;
+    pond_store::instance::set(tx, FORGOTTEN_BEFORE, &before.to_string()).await?;
+    Ok(n)
 }

@@ -57,6 +57,11 @@ pub struct Config {
     pub time_zone: Option<String>,
     /// Names or platform ids of the shop's staff in chat groups.
     pub staff: Vec<String>,
+    /// Days a chat message's text is kept (for complaint review); older
+    /// text is forgotten, counts stay. `None` keeps it forever.
+    pub text_retention_days: Option<u32>,
+    /// When a group counts as new, dormant, dead or declining.
+    pub lifecycle: pond_community::lifecycle::Thresholds,
 }
 
 impl Default for Config {
@@ -69,6 +74,8 @@ impl Default for Config {
             approve_every: Duration::from_secs(30),
             time_zone: None,
             staff: Vec::new(),
+            text_retention_days: Some(90),
+            lifecycle: pond_community::lifecycle::Thresholds::default(),
         }
     }
 }
@@ -135,9 +142,22 @@ impl App {
             time_zone: self.time_zone.clone(),
             staff: Arc::new(self.config.staff.iter().cloned().collect()),
             keep_text: true,
+            text_since: self.text_since(),
             complaints: Some(complaints),
             alerts_since,
         }
+    }
+
+    /// Messages older than this keep no text (`text_retention_days`).
+    pub fn text_since(&self) -> Timestamp {
+        self.config
+            .text_retention_days
+            .and_then(|d| {
+                self.now()
+                    .checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(d)))
+                    .ok()
+            })
+            .unwrap_or(Timestamp::MIN)
     }
 
     /// A keyed hash of a personal value (IP, user agent, device id).

@@ -22,6 +22,7 @@ pond_store::both_backends!(
     census_counts_groups_active_every_day,
     staff_alone_do_not_keep_a_group_alive,
     members_follow_joins_and_leaves,
+    text_is_kept_only_for_its_retention,
 );
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
@@ -31,6 +32,7 @@ fn settings(staff: &[&str]) -> Settings {
         time_zone: TimeZone::get("Asia/Shanghai").unwrap(),
         staff: Arc::new(staff.iter().map(|s| s.to_string()).collect::<HashSet<_>>()),
         keep_text: true,
+        text_since: Timestamp::MIN,
         complaints: None,
         alerts_since: Timestamp::MIN,
     }
@@ -272,4 +274,47 @@ async fn members_follow_joins_and_leaves(db: TestDb) {
         Some(2),
         "before the joins"
     );
+}
+
+async fn text_is_kept_only_for_its_retention(db: TestDb) {
+    let s = db.open().await;
+    let g = group(9);
+    let now = Timestamp::now();
+    let days = |d: i64| now - SignedDuration::from_hours(24 * d);
+    let mut ingest = Ingest::new(s.clone(), settings(&[]));
+    ingest
+        .write(vec![
+            message(&g, "Ann", days(200), 1),
+            message(&g, "Bob", days(1), 2),
+        ])
+        .await
+        .unwrap();
+    let gid = ingest.group_id(&g).unwrap();
+    let cutoff = pond_store::time::ms(days(90));
+    let forgot = s
+        .write(move |tx| Box::pin(pond_store::chat::forget_text(tx, i64::MIN, cutoff)))
+        .await
+        .unwrap();
+    assert_eq!(forgot, 1);
+    // An import of old history keeps no text past the retention either.
+    let mut old = settings(&[]);
+    old.text_since = days(90);
+    Ingest::new(s.clone(), old)
+        .write(vec![message(&g, "Cat", days(300), 3)])
+        .await
+        .unwrap();
+    let mut tx = s.read().await.unwrap();
+    let recent = pond_store::chat::recent(&mut tx, gid, 10).await.unwrap();
+    let text_of = |who: &str| {
+        recent
+            .iter()
+            .find(|m| m.sender.as_deref() == Some(who))
+            .unwrap()
+            .text
+            .clone()
+    };
+    assert!(text_of("Bob").is_some());
+    assert_eq!(text_of("Ann"), None);
+    assert_eq!(text_of("Cat"), None);
+    assert_eq!(recent.len(), 3, "counts and events stay");
 }

@@ -185,11 +185,16 @@ pub(crate) async fn restaff(tx: &mut Tx, group: i64, person: i64, staff: bool) -
     Ok(())
 }
 
-/// Forgets the text of messages sent before `before` (ms); answers how many.
-pub async fn forget_text(tx: &mut Tx, before: i64) -> Result<u64> {
+/// Forgets the text of messages sent in `[from, before)` (ms); answers how
+/// many. Each group's rows in that span are one range of the key, so a
+/// caller that moves `from` forward visits every row once.
+pub async fn forget_text(tx: &mut Tx, from: i64, before: i64) -> Result<u64> {
     Ok(on_conn!(tx, |c| sqlx::query(
-        "UPDATE chat_events SET text = NULL WHERE at < $1 AND text IS NOT NULL"
+        "UPDATE chat_events SET text = NULL
+         WHERE group_id IN (SELECT id FROM chat_groups) AND at >= $1 AND at < $2
+           AND text IS NOT NULL"
     )
+    .bind(from)
     .bind(before)
     .execute(c)
     .await

@@ -3,6 +3,7 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use jiff::Timestamp;
+use pond_community::lifecycle::Thresholds;
 use pond_server::error::ApiError;
 use pond_server::{App, Config};
 use pond_store::Store;
@@ -28,6 +29,11 @@ pub struct Cli {
     /// for. Fixed in the database at first use; default the machine's.
     #[arg(long, env = "POND_TIME_ZONE", global = true)]
     pub time_zone: Option<String>,
+    /// A JSON file of group lifecycle thresholds (`new_for_days`,
+    /// `dormant_after_days`, `dead_after_days`, `declining_ratio`,
+    /// `baseline_weeks`); fields left out keep their defaults.
+    #[arg(long, env = "POND_LIFECYCLE", global = true)]
+    pub lifecycle: Option<PathBuf>,
     /// Log as JSON lines on stderr.
     #[arg(long, env = "POND_LOG_JSON", global = true)]
     pub log_json: bool,
@@ -90,19 +96,51 @@ pub struct ServeArgs {
     /// The public base URL for links and QR codes (default: http://LISTEN).
     #[arg(long, env = "POND_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Days chat message text is kept for complaint review (counts are
+    /// kept for good); 0 keeps none.
+    #[arg(long, env = "POND_KEEP_TEXT_DAYS", default_value_t = 90)]
+    pub keep_text_days: u32,
 }
 
 impl ServeArgs {
     /// The server settings these arguments describe.
-    pub fn config(&self, region: &str, time_zone: Option<&str>) -> Result<Config> {
+    pub fn config(&self, shop: &Shop) -> Result<Config> {
         Ok(Config {
             listen: self.listen,
             public_url: self.public_url.clone(),
-            region: parse_region(region)?,
-            time_zone: time_zone.map(str::to_string),
+            region: parse_region(&shop.region)?,
+            time_zone: shop.time_zone.clone(),
+            text_retention_days: Some(self.keep_text_days),
+            lifecycle: lifecycle(shop.lifecycle.as_deref())?,
             ..Config::default()
         })
     }
+}
+
+/// The global settings about the shop, taken out of [`Cli`] before its
+/// command is matched.
+#[derive(Debug, Clone)]
+pub struct Shop {
+    /// `--region`.
+    pub region: String,
+    /// `--time-zone`.
+    pub time_zone: Option<String>,
+    /// `--lifecycle`.
+    pub lifecycle: Option<PathBuf>,
+}
+
+/// Reads lifecycle thresholds from a JSON file, or the defaults.
+pub fn lifecycle(path: Option<&std::path::Path>) -> Result<Thresholds> {
+    let Some(path) = path else {
+        return Ok(Thresholds::default());
+    };
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+    let t: Thresholds = serde_json::from_str(&text)
+        .with_context(|| format!("{} is not a lifecycle thresholds object", path.display()))?;
+    t.validate()
+        .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    Ok(t)
 }
 
 /// Parses the shop's region, naming the problem.

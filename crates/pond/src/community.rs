@@ -33,6 +33,10 @@ pub struct ImportArgs {
     /// Keep only the kind of each message, not its text.
     #[arg(long)]
     pub no_text: bool,
+    /// Keep the text of the last N days' messages only (counts are kept
+    /// for all); the server forgets older text as it ages.
+    #[arg(long, default_value_t = 90)]
+    pub keep_text_days: u32,
     /// Print one JSON object instead of a summary.
     #[arg(long)]
     pub json: bool,
@@ -89,6 +93,11 @@ pub async fn import(store: &Store, time_zone: Option<&str>, a: ImportArgs) -> Re
         time_zone: tz.clone(),
         staff: Arc::new(a.staff.iter().cloned().collect::<HashSet<_>>()),
         keep_text: !a.no_text,
+        text_since: jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::from_hours(
+                24 * i64::from(a.keep_text_days),
+            ))
+            .unwrap_or(jiff::Timestamp::MIN),
         complaints: Some(community::alerts::classifier(store).await?),
         alerts_since: community::alerts::import_alerts_since(jiff::Timestamp::now()),
     };
@@ -175,14 +184,19 @@ pub async fn alerts(store: &Store, state: &str, json: bool) -> Result<()> {
 }
 
 /// Runs `pond report ...`.
-pub async fn report(store: &Store, time_zone: Option<&str>, cmd: ReportCmd) -> Result<()> {
+pub async fn report(
+    store: &Store,
+    time_zone: Option<&str>,
+    thresholds: &Thresholds,
+    cmd: ReportCmd,
+) -> Result<()> {
     let ReportCmd::Groups { as_of, json, group } = cmd;
     let tz = community::shop_time_zone(store, time_zone)
         .await
         .map_err(fail)?;
     let as_of = as_of.unwrap_or_else(|| tz.to_datetime(jiff::Timestamp::now()).date());
     let mut tx = store.read().await?;
-    let r = report::groups(&mut tx, &tz, as_of, &Thresholds::default(), group)
+    let r = report::groups(&mut tx, &tz, as_of, thresholds, group)
         .await
         .map_err(fail)?;
     drop(tx);

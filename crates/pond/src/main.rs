@@ -52,14 +52,13 @@ async fn open(url: &str) -> Result<Store> {
 
 async fn run(cli: Cli) -> Result<()> {
     let url = cli.database_url.clone();
+    let shop = cli::Shop {
+        region: cli.region.clone(),
+        time_zone: cli.time_zone.clone(),
+        lifecycle: cli.lifecycle.clone(),
+    };
     match cli.command {
-        Command::Serve(s) => {
-            serve(
-                open(&url).await?,
-                s.config(&cli.region, cli.time_zone.as_deref())?,
-            )
-            .await
-        }
+        Command::Serve(s) => serve(open(&url).await?, s.config(&shop)?).await,
         Command::Demo(d) => {
             let path = d.file.clone();
             if path.exists() && !d.keep {
@@ -70,11 +69,7 @@ async fn run(cli: Cli) -> Result<()> {
             }
             let url = format!("sqlite://{}", path.display());
             let store = open(&url).await?;
-            let app = Application::build(
-                store,
-                d.serve.config(&cli.region, cli.time_zone.as_deref())?,
-            )
-            .await?;
+            let app = Application::build(store, d.serve.config(&shop)?).await?;
             let token = demo::fill(app.app(), d.days).await?;
             println!("Demo data is in {}", path.display());
             println!("API token: {token}");
@@ -117,7 +112,8 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Report(cmd) => {
             let store = open(&url).await?;
-            community::report(&store, cli.time_zone.as_deref(), cmd).await
+            let thresholds = cli::lifecycle(cli.lifecycle.as_deref())?;
+            community::report(&store, cli.time_zone.as_deref(), &thresholds, cmd).await
         }
     }
 }

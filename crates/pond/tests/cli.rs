@@ -243,6 +243,37 @@ fn pond_imports_chat_exports_and_reports_groups() {
     assert!(r["groups"][0]["state"].is_string());
     let (ok, table, _) = pond(&db, &["report", "groups", "--as-of", "2017-09-10"]);
     assert!(ok && table.contains("android-short-chat"), "{table}");
+    assert_ne!(r["groups"][0]["state"], "dead", "six days silent, dead from 30");
+    let rules = dir.path().join("lifecycle.json");
+    std::fs::write(
+        &rules,
+        r#"{"new_for_days": 1, "dormant_after_days": 2, "dead_after_days": 3}"#,
+    )
+    .unwrap();
+    let rules = rules.to_str().unwrap();
+    let args = [
+        "--lifecycle",
+        rules,
+        "report",
+        "groups",
+        "--as-of",
+        "2017-09-10",
+        "--json",
+    ];
+    let (ok, out, err) = pond(&db, &args);
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        r["groups"][0]["state"], "dead",
+        "silent 6 days, dead from 3"
+    );
+    std::fs::write(
+        dir.path().join("lifecycle.json"),
+        r#"{"dead_after_days": 3}"#,
+    )
+    .unwrap();
+    let (ok, _, err) = pond(&db, &args);
+    assert!(!ok && err.contains("dead_after_days"), "{err}");
 
     let (ok, _, err) = pond(&db, &["import", "/nonexistent/chat.txt"]);
     assert!(!ok && err.contains("/nonexistent/chat.txt"), "{err}");

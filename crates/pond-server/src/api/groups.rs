@@ -16,7 +16,6 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use pond_community::lifecycle::Thresholds;
 use pond_import::{Channel, ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
 use pond_store::chat::Message;
 use pond_store::groups::Group;
@@ -80,7 +79,7 @@ pub async fn get_one(
 async fn run_report(app: &App, as_of: Option<Date>, only: Option<i64>) -> ApiResult<GroupsReport> {
     let as_of = as_of.unwrap_or_else(|| app.time_zone.to_datetime(Timestamp::now()).date());
     let mut tx = app.store.read().await?;
-    report::groups(&mut tx, &app.time_zone, as_of, &Thresholds::default(), only).await
+    report::groups(&mut tx, &app.time_zone, as_of, &app.config.lifecycle, only).await
 }
 
 /// Paging for messages.

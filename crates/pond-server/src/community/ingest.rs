@@ -49,6 +49,9 @@ pub struct Settings {
     pub staff: Arc<HashSet<String>>,
     /// Keep message text (for complaint review) or only its kind.
     pub keep_text: bool,
+    /// Text of messages older than this is not kept (the retention period);
+    /// their counts are.
+    pub text_since: Timestamp,
     /// Scores customers' text messages for complaints; `None` skips it.
     pub complaints: Option<Arc<pond_complaints::Classifier>>,
     /// Only messages from this instant on raise alerts: an import of last
@@ -275,7 +278,7 @@ async fn store_batch(
             _ => None,
         };
         // Text is dropped when not kept, unless an alert needs it.
-        let text = if settings.keep_text || complaint.is_some() {
+        let text = if (settings.keep_text && at >= settings.text_since) || complaint.is_some() {
             text
         } else {
             None
