@@ -55,7 +55,7 @@ async fn forget_text(tx: &mut pond_store::Tx, before: i64) -> pond_store::Result
         .await?
         .and_then(|v| v.parse::<i64>().ok())
         .unwrap_or(i64::MIN);
-    if before - from < 3_600_000 {
+    if before.saturating_sub(from) < 3_600_000 {
         return Ok(0);
     }
     let n = pond_store::chat::forget_text(tx, from, before).await?;

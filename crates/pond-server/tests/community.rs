@@ -23,6 +23,7 @@ pond_store::both_backends!(
     staff_alone_do_not_keep_a_group_alive,
     members_follow_joins_and_leaves,
     text_is_kept_only_for_its_retention,
+    the_retention_job_forgets_old_text,
 );
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
@@ -317,4 +318,35 @@ async fn text_is_kept_only_for_its_retention(db: TestDb) {
     assert_eq!(text_of("Ann"), None);
     assert_eq!(text_of("Cat"), None);
     assert_eq!(recent.len(), 3, "counts and events stay");
+}
+
+/// The server's job, as it runs every 30 s: old text goes, once.
+async fn the_retention_job_forgets_old_text(db: TestDb) {
+    let s = db.open().await;
+    let g = group(10);
+    let now = Timestamp::now();
+    let days = |d: i64| now - SignedDuration::from_hours(24 * d);
+    let mut ingest = Ingest::new(s.clone(), settings(&[]));
+    ingest
+        .write(vec![
+            message(&g, "Ann", days(120), 1),
+            message(&g, "Bob", days(2), 2),
+        ])
+        .await
+        .unwrap();
+    let gid = ingest.group_id(&g).unwrap();
+    let config = pond_server::Config {
+        text_retention_days: Some(90),
+        time_zone: Some("Asia/Shanghai".into()),
+        ..pond_server::Config::default()
+    };
+    let app = pond_server::App::new(s.clone(), config, "http://127.0.0.1".into())
+        .await
+        .unwrap();
+    pond_server::jobs::run_once(&app).await;
+    pond_server::jobs::run_once(&app).await;
+    let mut tx = s.read().await.unwrap();
+    let recent = pond_store::chat::recent(&mut tx, gid, 10).await.unwrap();
+    let texts: Vec<Option<&str>> = recent.iter().map(|m| m.text.as_deref()).collect();
+    assert_eq!(texts, vec![Some("今天的花真好看"), None], "newest first");
 }

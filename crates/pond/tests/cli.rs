@@ -243,7 +243,10 @@ fn pond_imports_chat_exports_and_reports_groups() {
     assert!(r["groups"][0]["state"].is_string());
     let (ok, table, _) = pond(&db, &["report", "groups", "--as-of", "2017-09-10"]);
     assert!(ok && table.contains("android-short-chat"), "{table}");
-    assert_ne!(r["groups"][0]["state"], "dead", "six days silent, dead from 30");
+    assert_ne!(
+        r["groups"][0]["state"], "dead",
+        "six days silent, dead from 30"
+    );
     let rules = dir.path().join("lifecycle.json");
     std::fs::write(
         &rules,
