@@ -76,9 +76,9 @@ struct Known {
     people: FastMap<(i64, u64), PersonId>,
 }
 
-/// Maps keyed by ids and hashes Pond made itself: foldhash, which is several
-/// times faster than SipHash here and needs no protection from crafted keys
-/// (the keys are already hashes or database ids).
+/// foldhash: several times faster than SipHash on these keys (ids and
+/// person hashes, plus a handful of group names per import), and seeded
+/// per map, so crafted names cannot aim at one bucket.
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
 
 impl Ingest {
@@ -105,7 +105,8 @@ impl Ingest {
     }
 
     /// Stores one batch inside a transaction the caller runs (the live API
-    /// does, to honour `Idempotency-Key`); answers what it added.
+    /// does, to honour `Idempotency-Key`); answers what it added. The caller
+    /// may still roll back, so use a fresh `Ingest` for each such write.
     pub async fn write_in(
         &mut self,
         tx: &mut Tx,
