@@ -24,6 +24,7 @@ pond_store::both_backends!(
     members_follow_joins_and_leaves,
     text_is_kept_only_for_its_retention,
     the_retention_job_forgets_old_text,
+    the_first_chat_data_fixes_the_time_zone,
 );
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
@@ -349,4 +350,26 @@ async fn the_retention_job_forgets_old_text(db: TestDb) {
     let recent = pond_store::chat::recent(&mut tx, gid, 10).await.unwrap();
     let texts: Vec<Option<&str>> = recent.iter().map(|m| m.text.as_deref()).collect();
     assert_eq!(texts, vec![Some("今天的花真好看"), None], "newest first");
+}
+
+async fn the_first_chat_data_fixes_the_time_zone(db: TestDb) {
+    use pond_server::community::shop_time_zone;
+    let s = db.open().await;
+    // Before any chat data, any zone may be asked for, and none is stored.
+    let paris = shop_time_zone(&s, Some("Europe/Paris")).await.unwrap();
+    assert_eq!(paris.iana_name(), Some("Europe/Paris"));
+    let mut ingest = Ingest::new(s.clone(), settings(&[]));
+    ingest
+        .write(vec![message(&group(1), "Ann", at(as_of(), 9), 1)])
+        .await
+        .unwrap();
+    let fixed = shop_time_zone(&s, None).await.unwrap();
+    assert_eq!(fixed.iana_name(), Some("Asia/Shanghai"));
+    let refused = shop_time_zone(&s, Some("Europe/Paris")).await.unwrap_err();
+    assert_eq!(refused.code, "time_zone_fixed");
+    assert!(
+        refused.message.contains("Asia/Shanghai"),
+        "{}",
+        refused.message
+    );
 }

@@ -49,3 +49,16 @@ pub async fn set(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Stores a setting unless one is already there.
+pub async fn set_if_absent(tx: &mut Tx, key: &str, value: &str) -> Result<()> {
+    on_conn!(tx, |c| sqlx::query(
+        "INSERT INTO instance (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING"
+    )
+    .bind(key)
+    .bind(value)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}

@@ -196,6 +196,9 @@ async fn store_batch(
     batch: Vec<ChatEvent>,
 ) -> Result<(Known, Added), StoreError> {
     let now = Timestamp::now();
+    // The first chat data fixes the zone its days are counted in.
+    let zone = settings.time_zone.iana_name().unwrap_or("UTC");
+    pond_store::instance::set_if_absent(tx, super::TIME_ZONE, zone).await?;
     // 1. Groups, and the earliest instant seen in each. Consecutive events
     // are nearly always from one group: look it up once per run.
     let mut earliest: FastMap<i64, Timestamp> = FastMap::default();

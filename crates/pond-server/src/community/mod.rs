@@ -18,37 +18,28 @@ use serde::Serialize;
 use std::io::{BufRead, Seek};
 
 /// The instance setting that fixes the shop's time zone.
-const TIME_ZONE: &str = "time_zone";
+pub(crate) const TIME_ZONE: &str = "time_zone";
 
-/// The shop's time zone, fixed at first use: rollups are kept by day in it,
-/// so it cannot change under them. `wanted` is the caller's choice (a
-/// setting or flag); without one the machine's zone is used the first time.
+/// The shop's time zone. Rollups are kept by day in it, so the first chat
+/// data stored fixes it in the database (see `ingest`); from then on a
+/// different `wanted` zone is refused. Before that, `wanted` (a setting or
+/// flag) or else the machine's zone is used, and nothing is written.
 pub async fn shop_time_zone(store: &Store, wanted: Option<&str>) -> Result<TimeZone, ApiError> {
-    let wanted = wanted.map(str::to_string);
-    let name = store
-        .write(move |tx| {
-            Box::pin(async move {
-                let stored = pond_store::instance::get(tx, TIME_ZONE).await?;
-                match (stored, wanted) {
-                    (Some(s), Some(w)) if s != w => Err(ApiError::unprocessable(
-                        "time_zone_fixed",
-                        format!(
-                            "this database keeps its day rollups in {s}; it cannot switch to {w}"
-                        ),
-                    )
-                    .field("time_zone")),
-                    (Some(s), _) => Ok(s),
-                    (None, w) => {
-                        let name = w.unwrap_or_else(|| {
-                            TimeZone::system().iana_name().unwrap_or("UTC").to_string()
-                        });
-                        pond_store::instance::set(tx, TIME_ZONE, &name).await?;
-                        Ok(name)
-                    }
-                }
-            })
-        })
-        .await?;
+    let mut tx = store.read().await?;
+    let stored = pond_store::instance::get(&mut tx, TIME_ZONE).await?;
+    drop(tx);
+    let name = match (stored, wanted) {
+        (Some(s), Some(w)) if s != w => {
+            return Err(ApiError::unprocessable(
+                "time_zone_fixed",
+                format!("this database keeps its day rollups in {s}; it cannot switch to {w}"),
+            )
+            .field("time_zone"));
+        }
+        (Some(s), _) => s,
+        (None, Some(w)) => w.to_string(),
+        (None, None) => TimeZone::system().iana_name().unwrap_or("UTC").to_string(),
+    };
     TimeZone::get(&name).map_err(|e| {
         ApiError::unprocessable("time_zone", format!("unknown time zone `{name}`: {e}"))
             .field("time_zone")
