@@ -173,6 +173,11 @@ async fn census_counts_groups_active_every_day(db: TestDb) {
         .collect();
     assert_eq!(every_day.len(), 4, "{every_day:?}");
     assert_eq!(r.census.states["dead"], 293);
+    // 293 groups spoke once and died that day; 7 are still alive (censored).
+    assert_eq!(r.survival.groups, 300);
+    assert_eq!(r.survival.deaths, 293);
+    assert_eq!(r.survival.median_days, Some(0.0));
+    assert_eq!(r.survival.by_channel["wechat"].groups, 300);
     // As of a week earlier, groups 5 and 6 had not started their run.
     let earlier = as_of() - SignedDuration::from_hours(24 * 7);
     let r = report::groups(&mut tx, &tz, earlier, &Thresholds::default(), None)

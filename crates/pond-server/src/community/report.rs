@@ -82,7 +82,7 @@ pub struct GroupRow {
     pub bus_factor_28: u32,
 }
 
-/// Kaplan–Meier survival of group lifetimes.
+/// Kaplan–Meier survival of group lifetimes, overall and per channel.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Survival {
     /// Median lifetime in days; `None` while more than half still live.
@@ -93,9 +93,21 @@ pub struct Survival {
     pub deaths: u32,
     /// The curve: (days, share still alive).
     pub curve: Vec<(u32, f64)>,
-    /// Median lifetime per channel.
+    /// The same per channel (wechat, whatsapp, ...).
     #[schema(value_type = Object)]
-    pub median_days_by_channel: BTreeMap<String, Option<f64>>,
+    pub by_channel: BTreeMap<String, Survival>,
+}
+
+impl Survival {
+    fn of(km: &KaplanMeier) -> Self {
+        Survival {
+            median_days: km.median,
+            groups: km.groups,
+            deaths: km.deaths,
+            curve: km.points.iter().map(|p| (p.days, p.survival)).collect(),
+            by_channel: BTreeMap::new(),
+        }
+    }
 }
 
 /// A group that turned to declining.
@@ -203,9 +215,10 @@ pub async fn groups(
             .then(a.id.cmp(&b.id))
     });
     let fit = KaplanMeier::fit(lifetimes.iter().map(|(_, l)| *l));
-    let by_channel = KaplanMeier::by_key(lifetimes)
+    let mut survival = Survival::of(&fit);
+    survival.by_channel = KaplanMeier::by_key(lifetimes)
         .into_iter()
-        .map(|(k, km)| (k, km.median))
+        .map(|(k, km)| (k, Survival::of(&km)))
         .collect();
     let states = [
         State::New,
@@ -226,13 +239,7 @@ pub async fn groups(
             states,
         },
         groups: rows,
-        survival: Survival {
-            median_days: fit.median,
-            groups: fit.groups,
-            deaths: fit.deaths,
-            curve: fit.points.iter().map(|p| (p.days, p.survival)).collect(),
-            median_days_by_channel: by_channel,
-        },
+        survival,
         warnings,
     })
 }
