@@ -91,9 +91,15 @@ pub(crate) fn check_range(
         ));
     }
     if value < lo || value > hi {
+        // An open-ended range reads better as a bound than as [0, 1.8e308].
+        let expected = if hi == f64::MAX {
+            format!("must be at least {lo}")
+        } else {
+            format!("must be in [{lo}, {hi}]")
+        };
         return Err(GrowthError::invalid(
             field,
-            format!("must be in [{lo}, {hi}], got {value}"),
+            format!("{expected}, got {value}"),
         ));
     }
     Ok(value)

@@ -76,6 +76,8 @@ pub enum Command {
     /// Reports: `pond report groups`.
     #[command(subcommand)]
     Report(crate::community::ReportCmd),
+    /// Simulate a referral campaign (Monte Carlo) or Skok–Reiss growth.
+    Simulate(crate::simulate::SimulateArgs),
     /// Complaints caught in groups.
     Alerts {
         /// open, acknowledged, resolved or all.

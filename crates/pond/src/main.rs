@@ -4,6 +4,7 @@
 mod cli;
 mod community;
 mod demo;
+mod simulate;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -107,6 +108,7 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             r
         }
+        Command::Simulate(a) => simulate::run(&a),
         Command::Alerts { state, json } => {
             community::alerts(&open(&url).await?, &state, json).await
         }

@@ -283,3 +283,59 @@ fn pond_imports_chat_exports_and_reports_groups() {
     let (ok, _, err) = pond(&db, &["import", &chat, "--format", "fax"]);
     assert!(!ok && err.contains("unknown format"), "{err}");
 }
+
+#[test]
+fn pond_simulate_agrees_with_theory() {
+    let db = "sqlite://unused.db";
+    let (ok, out, err) = pond(
+        db,
+        &[
+            "simulate",
+            "--model",
+            "skok",
+            "--initial",
+            "10",
+            "--k",
+            "2",
+            "--cycle-days",
+            "2",
+            "--days",
+            "20",
+            "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert!(
+        (v["total"].as_f64().unwrap() - 20_470.0).abs() < 1e-6,
+        "{out}"
+    );
+
+    let (ok, out, err) = pond(
+        db,
+        &[
+            "simulate", "--k", "0.5", "--seeds", "10", "--runs", "20000", "--seed", "7", "--json",
+        ],
+    );
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let per_seed = v["mean_total_per_seed"].as_f64().unwrap();
+    assert!((per_seed - 2.0).abs() < 0.02, "1/(1-K) = 2: {per_seed}");
+
+    let (ok, out, _) = pond(
+        db,
+        &[
+            "simulate", "--k", "2", "--seeds", "1", "--runs", "20000", "--seed", "7", "--json",
+        ],
+    );
+    assert!(ok);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let q = v["extinction_probability"].as_f64().unwrap();
+    assert!(
+        (q - 0.203).abs() < 0.015,
+        "Poisson K=2 dies out with p=0.203: {q}"
+    );
+
+    let (ok, _, err) = pond(db, &["simulate", "--k=-1"]);
+    assert!(!ok && err.contains('k'), "{err}");
+}
