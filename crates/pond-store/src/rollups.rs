@@ -84,33 +84,24 @@ pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Resul
 /// of a report's time. `string_agg` exists in both SQLite (3.44+) and
 /// PostgreSQL.
 pub async fn days(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result<Vec<DayRow>> {
-    let packed: Vec<(i64, String)> = on_conn!(tx, |c| sqlx::query_as(
+    const SQL: &str =
         "SELECT group_id, string_agg(day || ':' || messages || ':' || non_staff_messages
                                      || ':' || joins || ':' || leaves, ',')
          FROM chat_groups g CROSS JOIN group_days d
          WHERE d.group_id = g.id AND d.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
-         GROUP BY d.group_id"
-    )
-    .bind(from)
-    .bind(to)
-    .bind(group)
-    .fetch_all(c)
-    .await)?;
-    let mut out = Vec::new();
-    for (group_id, rows) in packed {
-        for row in rows.split(',') {
-            let [day, messages, non_staff_messages, joins, leaves] = fields(row)?;
-            out.push(DayRow {
-                group_id,
-                day,
-                messages,
-                non_staff_messages,
-                joins,
-                leaves,
-            });
-        }
-    }
-    Ok(out)
+         GROUP BY d.group_id";
+    unpack(tx, SQL, (from, to, group), |group_id, row| {
+        let [day, messages, non_staff_messages, joins, leaves] = fields(row)?;
+        Ok(DayRow {
+            group_id,
+            day,
+            messages,
+            non_staff_messages,
+            joins,
+            leaves,
+        })
+    })
+    .await
 }
 
 /// Sender rows in `[from, to]`, packed per group like [`days`].
@@ -120,29 +111,43 @@ pub async fn senders(
     to: i64,
     group: Option<i64>,
 ) -> Result<Vec<SenderRow>> {
-    let packed: Vec<(i64, String)> = on_conn!(tx, |c| sqlx::query_as(
+    const SQL: &str =
         "SELECT group_id, string_agg(day || ':' || person_id || ':' || CAST(staff AS INTEGER)
                                      || ':' || messages, ',')
          FROM chat_groups g CROSS JOIN sender_days s
          WHERE s.group_id = g.id AND s.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
-         GROUP BY s.group_id"
-    )
-    .bind(from)
-    .bind(to)
-    .bind(group)
-    .fetch_all(c)
-    .await)?;
+         GROUP BY s.group_id";
+    unpack(tx, SQL, (from, to, group), |group_id, row| {
+        let [day, person_id, staff, messages] = fields(row)?;
+        Ok(SenderRow {
+            group_id,
+            day,
+            person_id,
+            staff: staff != 0,
+            messages,
+        })
+    })
+    .await
+}
+
+/// Runs a window query that answers `(group_id, packed rows)` and turns
+/// each packed row into a `T`.
+async fn unpack<T>(
+    tx: &mut Tx,
+    sql: &str,
+    (from, to, group): (i64, i64, Option<i64>),
+    row: impl Fn(i64, &str) -> Result<T>,
+) -> Result<Vec<T>> {
+    let packed: Vec<(i64, String)> = on_conn!(tx, |c| sqlx::query_as(sql)
+        .bind(from)
+        .bind(to)
+        .bind(group)
+        .fetch_all(c)
+        .await)?;
     let mut out = Vec::new();
     for (group_id, rows) in packed {
-        for row in rows.split(',') {
-            let [day, person_id, staff, messages] = fields(row)?;
-            out.push(SenderRow {
-                group_id,
-                day,
-                person_id,
-                staff: staff != 0,
-                messages,
-            });
+        for r in rows.split(',') {
+            out.push(row(group_id, r)?);
         }
     }
     Ok(out)
