@@ -95,20 +95,6 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<Group>> {
     Ok(on_conn!(tx, |c| sqlx::query_as(&sql).fetch_all(c).await)?)
 }
 
-/// Sets a group's name and capacity.
-pub async fn update(tx: &mut Tx, id: i64, name: &str, capacity: Option<i64>) -> Result<bool> {
-    let n = on_conn!(tx, |c| sqlx::query(
-        "UPDATE chat_groups SET name = $2, capacity = $3 WHERE id = $1"
-    )
-    .bind(id)
-    .bind(name)
-    .bind(capacity)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(n == 1)
-}
-
 /// A person as a group knows them.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct NewPerson {

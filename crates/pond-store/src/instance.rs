@@ -1,7 +1,7 @@
 //! Per-instance settings that must survive restarts, such as the secret
 //! behind keyed hashes (created once, on first use).
 
-use crate::{Result, Tx, on_conn};
+use crate::{Result, StoreError, Tx, on_conn};
 use rand::RngCore;
 
 /// The instance's secret for keyed hashes of IPs and devices, created on
@@ -11,18 +11,8 @@ pub async fn hash_key(tx: &mut Tx) -> Result<Vec<u8>> {
     rand::rng().fill_bytes(&mut fresh);
     let fresh: String = fresh.iter().map(|b| format!("{b:02x}")).collect();
     // Insert-if-absent then read: two processes starting at once agree.
-    on_conn!(tx, |c| sqlx::query(
-        "INSERT INTO instance (key, value) VALUES ('hash_key', $1) ON CONFLICT (key) DO NOTHING"
-    )
-    .bind(&fresh)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    let hexed: String = on_conn!(tx, |c| sqlx::query_scalar(
-        "SELECT value FROM instance WHERE key = 'hash_key'"
-    )
-    .fetch_one(c)
-    .await)?;
+    set_if_absent(tx, "hash_key", &fresh).await?;
+    let hexed = get(tx, "hash_key").await?.ok_or(StoreError::NotFound)?;
     Ok(hexed.into_bytes())
 }
 
