@@ -135,6 +135,8 @@ struct Messages<'a, F> {
 }
 
 impl<F: FnMut(ChatEvent)> RecordHandler for Messages<'_, F> {
+    type Record = Value;
+
     fn record(&mut self, line: u64, value: Value) {
         if !value.is_object() {
             let reason = format!("message is {}, not an object", kind_of(&value));

@@ -6,7 +6,6 @@ use std::cell::Cell;
 use std::fmt;
 use std::io::{self, Read};
 
-use jiff::Timestamp;
 use serde::de::{DeserializeSeed, SeqAccess, Visitor};
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
@@ -40,12 +39,14 @@ impl<R: Read> Read for CountingReader<'_, R> {
 
 /// Receives the elements of a streamed JSON array one at a time.
 pub(crate) trait RecordHandler {
+    /// What an element is read into: a [`Value`], or a format's own type.
+    type Record: for<'de> Deserialize<'de>;
     /// `line` is the 1-based line on which the element starts.
-    fn record(&mut self, line: u64, value: Value);
+    fn record(&mut self, line: u64, record: Self::Record);
 }
 
-/// Streams a JSON array, parsing each element into a [`Value`] on its own
-/// (so memory is bounded by the largest element) and passing it on.
+/// Streams a JSON array, parsing each element on its own (so memory is
+/// bounded by the largest element) and passing it on.
 pub(crate) struct RecordsSeed<'a, H> {
     pub(crate) handler: &'a mut H,
     pub(crate) newlines: &'a Cell<u64>,
@@ -89,8 +90,8 @@ impl<'de, H: RecordHandler> DeserializeSeed<'de> for OneRecord<'_, H> {
 
     fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
         let line = self.newlines.get() + 1;
-        let value = Value::deserialize(deserializer)?;
-        self.handler.record(line, value);
+        let record = H::Record::deserialize(deserializer)?;
+        self.handler.record(line, record);
         Ok(())
     }
 }
@@ -107,16 +108,6 @@ pub(crate) fn id_field(value: &Value, key: &str) -> Option<String> {
         Value::Number(n) => Some(n.to_string()),
         _ => None,
     }
-}
-
-/// Unix seconds written as a string (`"1692821483"`) or a number.
-pub(crate) fn unix_field(value: &Value, key: &str) -> Option<Timestamp> {
-    let seconds = match value.get(key)? {
-        Value::String(s) => s.trim().parse::<i64>().ok()?,
-        Value::Number(n) => n.as_i64()?,
-        _ => return None,
-    };
-    Timestamp::from_second(seconds).ok()
 }
 
 /// A short description of a JSON value's type, for skip reasons.

@@ -42,6 +42,7 @@ mod json;
 mod lines;
 mod options;
 mod telegram;
+mod telegram_record;
 mod wechat;
 mod whatsapp;
 

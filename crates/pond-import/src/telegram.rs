@@ -23,10 +23,9 @@ use crate::collect::{Collector, Origin};
 use crate::dates::local_to_timestamp;
 use crate::error::ImportError;
 use crate::event::{Channel, ChatEvent, GroupRef, ImportReport, MessageKind, Person};
-use crate::json::{
-    CountingReader, RecordHandler, RecordsSeed, id_field, kind_of, str_field, unix_field,
-};
+use crate::json::{CountingReader, RecordHandler, RecordsSeed};
 use crate::options::ImportOptions;
+use crate::telegram_record::{Message, Record};
 
 const FORMAT: &str = "Telegram";
 
@@ -198,22 +197,26 @@ struct Messages<'c, 'a, F> {
 }
 
 impl<F: FnMut(ChatEvent)> RecordHandler for Messages<'_, '_, F> {
-    fn record(&mut self, line: u64, value: Value) {
-        if !value.is_object() {
-            let reason = format!("message is {}, not an object", kind_of(&value));
-            self.ctx.out.skip(line, reason);
-            return;
-        }
-        let Some(at) = self.time(&value) else {
+    type Record = Record;
+
+    fn record(&mut self, line: u64, record: Record) {
+        let m = match record {
+            Record::Message(m) => *m,
+            Record::NotObject(kind) => {
+                let reason = format!("message is {kind}, not an object");
+                self.ctx.out.skip(line, reason);
+                return;
+            }
+        };
+        let Some(at) = self.time(&m) else {
             self.ctx
                 .out
                 .skip(line, "message has no readable `date_unixtime` or `date`");
             return;
         };
-        let id = id_field(&value, "id");
-        match str_field(&value, "type") {
-            Some("message") => self.message(&value, at, id.as_deref()),
-            Some("service") => self.service(&value, at, id.as_deref()),
+        match m.kind.as_deref() {
+            Some("message") => self.message(m, at),
+            Some("service") => self.service(m, at),
             other => {
                 let reason =
                     format!("message type {other:?} is neither \"message\" nor \"service\"");
@@ -224,52 +227,37 @@ impl<F: FnMut(ChatEvent)> RecordHandler for Messages<'_, '_, F> {
 }
 
 impl<F: FnMut(ChatEvent)> Messages<'_, '_, F> {
-    fn time(&self, value: &Value) -> Option<Timestamp> {
-        if let Some(at) = unix_field(value, "date_unixtime") {
+    fn time(&self, m: &Message) -> Option<Timestamp> {
+        if let Some(at) = m.unixtime.and_then(|s| Timestamp::from_second(s).ok()) {
             return Some(at);
         }
-        let local: DateTime = str_field(value, "date")?.parse().ok()?;
+        let local: DateTime = m.date.as_deref()?.parse().ok()?;
         local_to_timestamp(local, self.ctx.tz).ok()
     }
 
-    fn message(&mut self, value: &Value, at: Timestamp, id: Option<&str>) {
-        const MEDIA_KEYS: [&str; 8] = [
-            "media_type",
-            "photo",
-            "file",
-            "sticker_emoji",
-            "poll",
-            "contact_information",
-            "location_information",
-            "game_title",
-        ];
-        let sender = person(value, "from", "from_id");
-        let is_media = MEDIA_KEYS
-            .iter()
-            .any(|k| value.get(k).is_some_and(|v| !v.is_null()));
-        let text = flatten_text(value.get("text"));
-        let text = (!text.is_empty()).then_some(text);
-        let kind = if is_media {
+    fn message(&mut self, m: Message, at: Timestamp) {
+        let sender = person(m.from, m.from_id);
+        let text = (!m.text.is_empty()).then_some(m.text);
+        let kind = if m.media {
             MessageKind::Media
         } else {
             MessageKind::Text
         };
-        let origin = origin(id, 0);
+        let origin = origin(m.id.as_deref(), 0);
         self.ctx
             .out
             .message(&self.group, sender, at, kind, text, origin);
     }
 
-    fn service(&mut self, value: &Value, at: Timestamp, id: Option<&str>) {
-        let actor = person(value, "actor", "actor_id");
-        let action = str_field(value, "action").unwrap_or("");
-        let members: Vec<Person> = match value.get("members") {
-            Some(Value::Array(list)) => list
-                .iter()
-                .map(|m| Person::named(m.as_str().unwrap_or(DELETED_ACCOUNT)))
-                .collect(),
-            _ => Vec::new(),
-        };
+    fn service(&mut self, m: Message, at: Timestamp) {
+        let actor = person(m.actor, m.actor_id);
+        let action = m.action.as_deref().unwrap_or("");
+        let members: Vec<Person> = m
+            .members
+            .into_iter()
+            .map(|name| Person::named(name.unwrap_or_else(|| DELETED_ACCOUNT.to_owned())))
+            .collect();
+        let id = m.id.as_deref();
         let group = &self.group;
         let out = &mut self.ctx.out;
         match action {
@@ -291,10 +279,9 @@ impl<F: FnMut(ChatEvent)> Messages<'_, '_, F> {
                 }
             }
             _ => {
-                let text = flatten_text(value.get("text"));
-                let text = if !text.is_empty() {
-                    text
-                } else if let Some(title) = str_field(value, "title") {
+                let text = if !m.text.is_empty() {
+                    m.text
+                } else if let Some(title) = &m.title {
                     format!("{action}: {title}")
                 } else {
                     action.to_owned()
@@ -339,27 +326,12 @@ fn inviter(actor: &Option<Person>, member: &Person) -> Option<Person> {
     actor.as_ref().filter(|a| a.name != member.name).cloned()
 }
 
-fn person(value: &Value, name_key: &str, id_key: &str) -> Option<Person> {
-    let name = str_field(value, name_key);
-    let id = id_field(value, id_key);
+fn person(name: Option<String>, id: Option<String>) -> Option<Person> {
     if name.is_none() && id.is_none() {
         return None;
     }
-    Some(Person::with_id(name.unwrap_or(DELETED_ACCOUNT), id))
-}
-
-/// `text` is a string, or an array of strings and `{type, text}` parts.
-fn flatten_text(text: Option<&Value>) -> String {
-    match text {
-        Some(Value::String(s)) => s.clone(),
-        Some(Value::Array(parts)) => parts
-            .iter()
-            .filter_map(|part| match part {
-                Value::String(s) => Some(s.as_str()),
-                Value::Object(_) => str_field(part, "text"),
-                _ => None,
-            })
-            .collect(),
-        _ => String::new(),
-    }
+    Some(Person::with_id(
+        name.unwrap_or_else(|| DELETED_ACCOUNT.to_owned()),
+        id,
+    ))
 }

@@ -112,3 +112,61 @@ fn wrong_shapes_are_errors() {
         assert!(result.is_err(), "{input:?} gave {result:?}");
     }
 }
+
+/// A field of an unexpected type reads as absent, as it would for a
+/// hand-edited or future export; it never fails the file.
+#[test]
+fn fields_of_unexpected_types_read_as_absent() -> TestResult {
+    let input = r#"{"name": "x", "id": 7, "messages": [
+  {"id": 1, "type": "message", "date_unixtime": 1700000000, "from": 5, "from_id": 99, "text": {"odd": true}},
+  {"id": "2", "type": "message", "date_unixtime": "1700000001", "from": "Ann", "text": ["a", {"type": "bold", "text": "b"}, 3, ["c"], {"text": 4}], "photo": null},
+  {"id": 3.5, "type": "message", "date_unixtime": "1700000002", "from": "Bo", "sticker_emoji": "🌷", "text": ""},
+  {"id": 4, "type": "service", "date_unixtime": "1700000003", "actor": "Ann", "action": "invite_members", "members": ["Cy", null, 7]},
+  {"id": 5, "type": "service", "date_unixtime": "1700000004", "actor": "Ann", "action": "invite_members", "members": "Cy"},
+  {"id": 6, "type": ["message"], "date_unixtime": "1700000005"},
+  {"id": 7, "type": "message", "date_unixtime": true, "date": 3},
+  null
+]}"#;
+    let mut events = Vec::new();
+    let report = import_telegram(Cursor::new(input), &ImportOptions::default(), |e| {
+        events.push(e)
+    })?;
+    // Messages 1-3, invite_members with 3 joins (null and 7 are deleted
+    // accounts), a service with a non-array `members` as a system message;
+    // 6 (type not a string), 7 (no readable date) and null are skipped.
+    assert_eq!(report.summary.messages, 4);
+    assert_eq!(report.summary.joins, 3);
+    assert_eq!(skipped_lines(&report), vec![7, 8, 9]);
+    let texts: Vec<(Option<String>, Option<String>, MessageKind)> = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Message {
+                sender, text, kind, ..
+            } => Some((sender.as_ref().map(|p| p.name.clone()), text.clone(), *kind)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        texts,
+        vec![
+            // `from: 5` is not a name, but `from_id: 99` still identifies someone.
+            (Some("Deleted Account".into()), None, MessageKind::Text),
+            (Some("Ann".into()), Some("ab".into()), MessageKind::Text),
+            (Some("Bo".into()), None, MessageKind::Media),
+            (
+                Some("Ann".into()),
+                Some("invite_members".into()),
+                MessageKind::System
+            ),
+        ]
+    );
+    let joined: Vec<String> = events
+        .iter()
+        .filter_map(|e| match e {
+            ChatEvent::Join { member, .. } => Some(member.name.clone()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(joined, ["Cy", "Deleted Account", "Deleted Account"]);
+    Ok(())
+}

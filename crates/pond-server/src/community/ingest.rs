@@ -96,6 +96,7 @@ impl Ingest {
     pub async fn write(&mut self, batch: Vec<ChatEvent>) -> Result<Added, StoreError> {
         let known = std::mem::take(&mut self.known);
         let settings = self.settings.clone();
+        let batch = prepare(&settings, batch);
         let (known, added) = self
             .store
             .write(move |tx| Box::pin(store_batch(tx, known, settings, batch)))
@@ -113,6 +114,7 @@ impl Ingest {
         batch: Vec<ChatEvent>,
     ) -> Result<Added, StoreError> {
         let known = std::mem::take(&mut self.known);
+        let batch = prepare(&self.settings, batch);
         let (known, added) = store_batch(tx, known, self.settings.clone(), batch).await?;
         self.absorb(known, added);
         Ok(added)
@@ -169,16 +171,82 @@ fn new_group(g: &GroupRef) -> NewGroup {
 
 /// A person's identity in a group as a 64-bit hash of their key: no string
 /// per event. Two people of one group clash with odds near 2^-64 per pair.
-fn person_hash(group: i64, p: &Person) -> (i64, u64) {
-    let h = match &p.platform_id {
+fn person_hash(p: &Person) -> u64 {
+    match &p.platform_id {
         Some(id) => HASH.hash_one(("id", id.as_str())),
         None => HASH.hash_one(("name", p.name.as_str())),
-    };
-    (group, h)
+    }
 }
 
 /// A fixed seed: hashes must agree between batches and imports.
 static HASH: foldhash::quality::FixedState = foldhash::quality::FixedState::with_seed(0x504f_4e44);
+
+/// An event taken apart before its write. Everything that needs no
+/// database (ids, days, complaint scores) is worked out on the caller's
+/// thread: the change itself runs on SQLite's one writer core, which is
+/// the import's bottleneck.
+struct Prepared {
+    group: GroupRef,
+    /// The sender, or who joined or left, with their [`person_hash`].
+    person: Option<(Person, u64)>,
+    id: i64,
+    at: Timestamp,
+    day: i64,
+    /// The kind of a message; `None` for a join or leave.
+    kind: Option<MessageKind>,
+    label: &'static str,
+    text: Option<String>,
+    /// The complaint score of a text in the alert window, if it reads as
+    /// one; whether its writer is staff is only known once people are.
+    complaint: Option<f64>,
+}
+
+fn prepare(settings: &Settings, batch: Vec<ChatEvent>) -> Vec<Prepared> {
+    batch
+        .into_iter()
+        .map(|e| {
+            let id = short_id(e.event_id());
+            let at = e.at();
+            let day = i64::from(day_number(day_of(at, &settings.time_zone)));
+            let (group, person, kind, label, text) = match e {
+                ChatEvent::Message {
+                    group,
+                    sender,
+                    kind,
+                    text,
+                    ..
+                } => (group, sender, Some(kind), kind.as_str(), text),
+                ChatEvent::Join { group, member, .. } => (group, Some(member), None, "join", None),
+                ChatEvent::Leave { group, member, .. } => {
+                    (group, Some(member), None, "leave", None)
+                }
+            };
+            let complaint = match (&settings.complaints, &text) {
+                (Some(c), Some(t))
+                    if kind == Some(MessageKind::Text) && at >= settings.alerts_since =>
+                {
+                    let v = c.classify(t);
+                    v.complaint.then_some(v.score)
+                }
+                _ => None,
+            };
+            Prepared {
+                group,
+                person: person.map(|p| {
+                    let hash = person_hash(&p);
+                    (p, hash)
+                }),
+                id,
+                at,
+                day,
+                kind,
+                label,
+                text,
+                complaint,
+            }
+        })
+        .collect()
+}
 
 /// What step 4 needs of an event once its row has been built.
 struct Meta {
@@ -193,7 +261,7 @@ async fn store_batch(
     tx: &mut Tx,
     mut known: Known,
     settings: Settings,
-    batch: Vec<ChatEvent>,
+    batch: Vec<Prepared>,
 ) -> Result<(Known, Added), StoreError> {
     let now = Timestamp::now();
     // The first chat data fixes the zone its days are counted in.
@@ -205,13 +273,13 @@ async fn store_batch(
     let mut group_of = Vec::with_capacity(batch.len());
     let mut last: Option<(&GroupRef, i64)> = None;
     for e in &batch {
-        let g = e.group();
+        let g = &e.group;
         let id = match last {
             Some((prev, id)) if prev == g => id,
             _ => match known.groups.get(g) {
                 Some(&id) => id,
                 None => {
-                    let id = groups::get_or_create(tx, &new_group(g), e.at().min(now)).await?;
+                    let id = groups::get_or_create(tx, &new_group(g), e.at.min(now)).await?;
                     known.groups.insert(g.clone(), id);
                     id
                 }
@@ -219,8 +287,8 @@ async fn store_batch(
         };
         last = Some((g, id));
         group_of.push(id);
-        let at = earliest.entry(id).or_insert(e.at());
-        *at = (*at).min(e.at());
+        let at = earliest.entry(id).or_insert(e.at);
+        *at = (*at).min(e.at);
     }
     for (&group, &at) in &earliest {
         groups::seen_since(tx, group, at).await?;
@@ -231,12 +299,8 @@ async fn store_batch(
     let mut asked: FastMap<(i64, String), (i64, u64)> = FastMap::default();
     let mut person_keys = Vec::with_capacity(batch.len());
     for (e, &group) in batch.iter().zip(&group_of) {
-        let person = match e {
-            ChatEvent::Message { sender, .. } => sender.as_ref(),
-            ChatEvent::Join { member, .. } | ChatEvent::Leave { member, .. } => Some(member),
-        };
-        let key = person.map(|p| {
-            let key = person_hash(group, p);
+        let key = e.person.as_ref().map(|(p, hash)| {
+            let key = (group, *hash);
             if !known.people.contains_key(&key) {
                 let new = person_of(p);
                 if asked.insert((group, new.key.clone()), key).is_none() {
@@ -265,40 +329,26 @@ async fn store_batch(
     let mut meta = Vec::with_capacity(batch.len());
     for ((e, group), key) in batch.into_iter().zip(group_of).zip(person_keys) {
         let person = key.map(|k| known.people[&k]);
-        let at = e.at();
-        let id = short_id(e.event_id());
-        let (kind, label, text) = match e {
-            ChatEvent::Message { kind, text, .. } => (Some(kind), kind.as_str(), text),
-            ChatEvent::Join { .. } => (None, "join", None),
-            ChatEvent::Leave { .. } => (None, "leave", None),
-        };
-        let complaint = match (&settings.complaints, &text, person) {
-            (Some(c), Some(t), Some(p))
-                if !p.staff && kind == Some(MessageKind::Text) && at >= settings.alerts_since =>
-            {
-                let v = c.classify(t);
-                v.complaint.then_some(v.score)
-            }
-            _ => None,
-        };
+        // Staff do not complain about their own shop.
+        let complaint = e.complaint.filter(|_| person.is_some_and(|p| !p.staff));
         // Text is dropped when not kept, unless an alert needs it.
-        let text = if (settings.keep_text && at >= settings.text_since) || complaint.is_some() {
-            text
+        let text = if (settings.keep_text && e.at >= settings.text_since) || complaint.is_some() {
+            e.text
         } else {
             None
         };
         meta.push(Meta {
             complaint,
-            day: i64::from(day_number(day_of(at, &settings.time_zone))),
-            kind,
+            day: e.day,
+            kind: e.kind,
             person,
         });
         rows.push(NewEvent {
-            id,
+            id: e.id,
             group_id: group,
             person_id: person.map(|p| p.id),
-            at: pond_store::time::ms(at),
-            kind: label,
+            at: pond_store::time::ms(e.at),
+            kind: e.label,
             text,
         });
     }
