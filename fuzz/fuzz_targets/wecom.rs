@@ -12,6 +12,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let text = String::from_utf8_lossy(data);
     let _ = crypt.decrypt(&text);
+    let _ = pond_wecom::parse(&text);
     let _ = crypt.open(&text, "1", "2", &text);
     let sealed = crypt.encrypt(&text);
     assert_eq!(crypt.decrypt(&sealed).ok().as_deref(), Some(text.as_ref()));

@@ -13,6 +13,10 @@
 //! signature, ciphertext, padding, length or receive id is an [`Error`]
 //! naming the problem, never a panic.
 
+pub mod event;
+
+pub use event::{Event, EventError, parse};
+
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::NoPadding};
 use base64::Engine;
 use base64::alphabet;
