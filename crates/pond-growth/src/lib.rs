@@ -12,6 +12,8 @@
 //!   finite market, and cascades over a real friendship [`graph`].
 //! - [`analytics`]: measurements over the referral forest the shop really
 //!   recorded: generations, K per cohort, viral cycle time, organic share.
+//! - [`fit`]: K and cycle time estimated from the shop's history, as the
+//!   simulators' defaults.
 //!
 //! Every fallible entry point validates its input and returns
 //! [`GrowthError`] naming the offending field instead of panicking: these
@@ -22,6 +24,7 @@
 pub mod analytics;
 pub mod closed_form;
 mod error;
+pub mod fit;
 pub mod graph;
 pub mod simulate;
 

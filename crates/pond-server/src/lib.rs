@@ -14,11 +14,13 @@ pub mod extract;
 pub mod jobs;
 pub mod landing;
 pub mod members;
+pub mod plot;
 pub mod programs;
 pub mod qr;
 pub mod redirect;
 pub mod referrals;
 pub mod rewards;
+pub mod simulate;
 pub mod tokens;
 pub mod write;
 

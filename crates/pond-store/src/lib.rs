@@ -24,6 +24,7 @@ pub mod ledger;
 pub mod links;
 pub mod members;
 pub mod programs;
+pub mod referral_graph;
 pub mod referrals;
 pub mod rewards;
 pub mod rollups;

@@ -108,7 +108,7 @@ async fn run(cli: Cli) -> Result<()> {
             store.close().await;
             r
         }
-        Command::Simulate(a) => simulate::run(&a),
+        Command::Simulate(a) => simulate::run(&a, &url, cli.time_zone.as_deref()).await,
         Command::Alerts { state, json } => {
             community::alerts(&open(&url).await?, &state, json).await
         }

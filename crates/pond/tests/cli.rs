@@ -339,3 +339,155 @@ fn pond_simulate_agrees_with_theory() {
     let (ok, _, err) = pond(db, &["simulate", "--k=-1"]);
     assert!(!ok && err.contains('k'), "{err}");
 }
+
+#[test]
+fn pond_simulate_plots_and_spreads_over_graphs() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("none.db");
+    let no_shop = format!("sqlite://{}", missing.display());
+    let svg = dir.path().join("growth.svg");
+    let png = dir.path().join("generations.png");
+    let run = |args: &[&str]| {
+        let (ok, out, err) = pond(&no_shop, args);
+        assert!(ok, "{args:?}: {err}");
+        out
+    };
+    let base = [
+        "simulate",
+        "--k",
+        "1.3",
+        "--runs",
+        "200",
+        "--cycle-days",
+        "2",
+        "--days",
+        "30",
+    ];
+    run(&[&base[..], &["--plot", svg.to_str().unwrap()]].concat());
+    let text = std::fs::read_to_string(&svg).unwrap();
+    let doc = roxmltree::Document::parse(&text).unwrap();
+    assert!(
+        doc.descendants().any(|n| n.has_tag_name("polygon")),
+        "the band"
+    );
+    assert!(text.contains("Expected members over time"));
+    run(&[
+        &base[..],
+        &["--plot", png.to_str().unwrap(), "--chart", "generations"],
+    ]
+    .concat());
+    let img = image::open(&png).unwrap().to_rgb8();
+    assert_eq!(img.dimensions(), (800, 480));
+    assert!(
+        img.pixels().filter(|p| p.0 == [46, 125, 50]).count() > 1_000,
+        "bars drawn"
+    );
+    assert!(!missing.exists(), "simulate never creates a database");
+    let (ok, _, err) = pond(&no_shop, &[&base[..], &["--plot", "chart.gif"]].concat());
+    assert!(!ok && err.contains(".svg or .png"), "{err}");
+    let (ok, _, err) = pond(&no_shop, &["simulate", "--graph", "referrals"]);
+    assert!(!ok && err.contains("does not exist"), "{err}");
+
+    // A synthetic graph: the same seed gives the same answer.
+    let synthetic = [
+        "simulate",
+        "--graph",
+        "synthetic",
+        "--members",
+        "2000",
+        "--degree",
+        "6",
+        "--k",
+        "1.5",
+        "--seeds",
+        "3",
+        "--runs",
+        "100",
+        "--seed",
+        "4",
+        "--json",
+    ];
+    let first: serde_json::Value = serde_json::from_str(&run(&synthetic)).unwrap();
+    assert_eq!(first["graph"]["members"], 2000);
+    assert!(first["mean_total"].as_f64().unwrap() <= 2000.0);
+    assert_eq!(
+        first,
+        serde_json::from_str::<serde_json::Value>(&run(&synthetic)).unwrap()
+    );
+
+    // The shop's own graph: Ann brought Bo and Cy.
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"name":"Blooms","inviter_cap":10,"hold_days":0,"qualifying":{"type":"signup"},
+        "rewards":[{"side":"inviter","depth":1,"amount":50,"unit":"points"},
+                   {"side":"invitee","depth":1,"amount":50,"unit":"points"}]}"#,
+    )
+    .unwrap();
+    let (ok, out, err) = pond(&db, &["program", "create", spec.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let program = serde_json::from_str::<serde_json::Value>(&out).unwrap()["id"].to_string();
+    let (_, ann, _) = pond(
+        &db,
+        &["member", "add", "--name", "Ann", "--phone", "13800000001"],
+    );
+    let ann = serde_json::from_str::<serde_json::Value>(&ann).unwrap()["id"].to_string();
+    let (_, link, _) = pond(&db, &["member", "link", &ann, "--program", &program]);
+    let code = link.trim().rsplit('/').next().unwrap().to_string();
+    for phone in ["13800000002", "13800000003"] {
+        let (ok, _, err) = pond(
+            &db,
+            &["member", "add", "--phone", phone, "--referral-code", &code],
+        );
+        assert!(ok, "{err}");
+    }
+    let graph = [
+        "simulate",
+        "--graph",
+        "referrals",
+        "--seeds",
+        "1",
+        "--runs",
+        "300",
+        "--seed",
+        "9",
+        "--json",
+    ];
+    let (ok, out, err) = pond(&db, &graph);
+    assert!(ok, "{err}");
+    let first: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(first["graph"]["members"], 3);
+    assert_eq!(first["graph"]["arcs"], 4);
+    assert_eq!(
+        first["defaults_from_fit"],
+        serde_json::json!([]),
+        "nobody is 60 days old yet"
+    );
+    let (_, again, _) = pond(&db, &graph);
+    assert_eq!(out, again, "deterministic for a seed");
+
+    let k_chart = dir.path().join("k.svg");
+    let (ok, out, err) = pond(
+        &db,
+        &[
+            "simulate",
+            "--fit",
+            "--json",
+            "--plot",
+            k_chart.to_str().unwrap(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let fit: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        (
+            fit["members"].as_u64(),
+            fit["successful_referrals"].as_u64()
+        ),
+        (Some(3), Some(2))
+    );
+    assert_eq!(fit["k"], serde_json::Value::Null, "no mature members: no K");
+    let k_svg = std::fs::read_to_string(&k_chart).unwrap();
+    assert!(roxmltree::Document::parse(&k_svg).is_ok() && k_svg.contains("K over time"));
+}

@@ -6,6 +6,7 @@ mod members;
 mod params;
 mod programs;
 mod referrals;
+mod simulate;
 
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::{App, BODY_LIMIT, redirect};
@@ -39,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         groups::list, groups::report_all, groups::get_one, groups::messages, groups::live,
         groups::import, groups::staff, groups::people,
         alerts::list, alerts::acknowledge, alerts::resolve, alerts::terms, alerts::add_term,
+        simulate::simulate, simulate::plot, simulate::fit,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
@@ -103,6 +105,9 @@ pub fn router(app: App) -> Router {
             "/imports",
             post(groups::import).layer(DefaultBodyLimit::disable()),
         )
+        .route("/simulate", post(simulate::simulate))
+        .route("/simulate/plot", post(simulate::plot))
+        .route("/simulate/fit", get(simulate::fit))
         .route("/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
