@@ -130,6 +130,21 @@ pub enum What {
 }
 
 impl What {
+    /// The signals the shop records by hand, by their API name: `mute`,
+    /// `leave`, `block` (reactions) and `useful_content` (value).
+    pub const SIGNALS: [&'static str; 4] = ["mute", "leave", "block", "useful_content"];
+
+    /// Parses a signal's API and database name.
+    pub fn signal(name: &str) -> Option<Self> {
+        match name {
+            "mute" => Some(What::Reaction(Reaction::Mute)),
+            "leave" => Some(What::Reaction(Reaction::Leave)),
+            "block" => Some(What::Reaction(Reaction::Block)),
+            "useful_content" => Some(What::Gain(Gain::UsefulContent)),
+            _ => None,
+        }
+    }
+
     /// At one instant an ask comes first (a mute in the same millisecond
     /// answers it) and value last.
     fn rank(self) -> u8 {
@@ -303,7 +318,8 @@ pub struct Step {
     pub at: Timestamp,
     /// What happened.
     pub what: What,
-    /// The program, when known.
+    /// The program, when known; for a reaction, the program of the ask it
+    /// answers.
     pub program: Option<i64>,
     /// The change it made (after the budget's bounds), recovery excluded.
     pub delta: i64,
@@ -358,7 +374,7 @@ pub fn replay(policy: &Policy, subject: Subject, events: &[Event], now: Timestam
     let days =
         |at: Timestamp| origin.map_or(0, |o| (at.as_millisecond() - o.as_millisecond()) / DAY_MS);
     let mut last_day = 0;
-    let mut last_ask: Option<(Timestamp, AskKind)> = None;
+    let mut last_ask: Option<(Timestamp, AskKind, Option<i64>)> = None;
     let mut recover = |t: &mut Trust, at: Timestamp| {
         let d = days(at);
         let before = t.score;
@@ -368,10 +384,12 @@ pub fn replay(policy: &Policy, subject: Subject, events: &[Event], now: Timestam
     };
     for e in events {
         recover(&mut t, e.at);
+        // A reaction is charged to the ask it answers, and so to its program.
+        let mut program = e.program;
         let (wanted, note) = match e.what {
             What::Ask(kind) => {
                 t.asks.push(e.at);
-                last_ask = Some((e.at, kind));
+                last_ask = Some((e.at, kind, e.program));
                 let c = policy.cost(kind);
                 (-c, format!("a {} ask costs {c}", kind.as_str()))
             }
@@ -380,9 +398,10 @@ pub fn replay(policy: &Policy, subject: Subject, events: &[Event], now: Timestam
                 (v, format!("{} gives back {v}", gain_name(g)))
             }
             What::Reaction(r) => match last_ask {
-                Some((a, kind))
+                Some((a, kind, asked_for))
                     if e.at.duration_since(a) <= days_span(policy.penalties.window_days) =>
                 {
+                    program = asked_for;
                     let p = policy.penalty(subject, r);
                     (
                         -p,
@@ -415,7 +434,7 @@ pub fn replay(policy: &Policy, subject: Subject, events: &[Event], now: Timestam
         t.steps.push(Step {
             at: e.at,
             what: e.what,
-            program: e.program,
+            program,
             delta,
             score: t.score,
             note,

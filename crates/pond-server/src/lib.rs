@@ -20,6 +20,7 @@ pub mod redirect;
 pub mod referrals;
 pub mod rewards;
 pub mod tokens;
+pub mod trust;
 pub mod write;
 
 use jiff::Timestamp;

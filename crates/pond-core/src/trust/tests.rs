@@ -150,3 +150,24 @@ fn groups_are_broadcast_to_and_nothing_else() {
         Some("wrong_subject")
     );
 }
+
+#[test]
+fn a_reaction_is_charged_to_the_program_of_the_ask_it_answers() {
+    let mute = Event {
+        at: at(1, 9),
+        what: What::Reaction(Reaction::Mute),
+        program: None,
+    };
+    let ask = Event {
+        at: at(0, 9),
+        what: What::Ask(AskKind::Poster),
+        program: Some(7),
+    };
+    let t = member(&[ask, mute], at(1, 9));
+    assert_eq!(t.steps[1].program, Some(7));
+    let late = Event {
+        at: at(9, 9),
+        ..mute
+    };
+    assert_eq!(member(&[ask, late], at(9, 9)).steps[1].program, None);
+}
