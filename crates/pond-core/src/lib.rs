@@ -16,6 +16,8 @@ pub mod privacy;
 pub mod program;
 pub mod referral;
 pub mod reward;
+pub mod trust;
 pub mod validation;
+pub mod value_audit;
 
 pub use validation::Invalid;

@@ -1,6 +1,7 @@
 //! A referral program: who gets what, when a referral counts, and for how long.
 
 use crate::Invalid;
+use crate::trust::AskKind;
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
@@ -198,7 +199,18 @@ pub struct ProgramSpec {
     /// Its status.
     #[serde(default)]
     pub status: Status,
+    /// What each referral asks of the inviter (share, poster, vote, like);
+    /// priced by the trust budget in the program's value audit.
+    #[serde(default = "default_asks")]
+    pub asks: Vec<AskKind>,
 }
+
+fn default_asks() -> Vec<AskKind> {
+    vec![AskKind::Share]
+}
+
+/// The most asks one referral may need: beyond that nobody passes it on.
+pub const MAX_ASKS: usize = 8;
 
 fn default_window() -> u32 {
     30
@@ -295,6 +307,20 @@ impl ProgramSpec {
                 "attribution_window_days",
                 "invalid_days",
                 "must be at least 1",
+            ));
+        }
+        if self.asks.is_empty() || self.asks.len() > MAX_ASKS {
+            return Err(Invalid::new(
+                "asks",
+                "invalid_asks",
+                format!("a referral needs 1 to {MAX_ASKS} asks of the inviter (at least `share`)"),
+            ));
+        }
+        if let Some(i) = self.asks.iter().position(|a| *a == AskKind::Broadcast) {
+            return Err(Invalid::new(
+                format!("asks[{i}]"),
+                "invalid_asks",
+                "a broadcast is asked of a group, not of the inviter; use share, poster, vote or like",
             ));
         }
         if let (Some(s), Some(e)) = (self.starts_at, self.ends_at)
@@ -401,6 +427,11 @@ pub(crate) mod tests {
         let mut p = dropbox();
         p.hold_days = 400;
         assert_eq!(p.validate().unwrap_err().field, "hold_days");
+        let mut p = dropbox();
+        p.asks = vec![AskKind::Share, AskKind::Broadcast];
+        assert_eq!(p.validate().unwrap_err().field, "asks[1]");
+        p.asks.clear();
+        assert_eq!(p.validate().unwrap_err().field, "asks");
     }
 
     #[test]

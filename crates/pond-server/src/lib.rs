@@ -22,6 +22,7 @@ pub mod referrals;
 pub mod rewards;
 pub mod simulate;
 pub mod tokens;
+pub mod trust;
 pub mod write;
 
 use jiff::Timestamp;

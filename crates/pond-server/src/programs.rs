@@ -4,6 +4,7 @@ use crate::error::{ApiError, ApiResult};
 use jiff::Timestamp;
 use pond_core::compliance;
 use pond_core::program::ProgramSpec;
+use pond_core::value_audit::{self, ValueAudit};
 use pond_store::programs::{Program, StoredWarning};
 use pond_store::{Tx, programs as store};
 use serde::Serialize;
@@ -19,6 +20,8 @@ pub struct ProgramView {
     pub spec: ProgramSpec,
     /// What the compliance guard said (empty when all is well).
     pub warnings: Vec<WarningView>,
+    /// Value creator or extractor, with the reasons (docs/trust.md).
+    pub value_audit: ValueAudit,
     /// Created (RFC 3339).
     pub created_at: String,
     /// Last changed (RFC 3339).
@@ -38,6 +41,7 @@ impl From<Program> for ProgramView {
     fn from(p: Program) -> Self {
         ProgramView {
             id: p.id,
+            value_audit: value_audit::audit(&p.spec, &crate::trust::policy()),
             spec: p.spec,
             warnings: p
                 .warnings

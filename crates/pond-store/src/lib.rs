@@ -33,6 +33,7 @@ mod sql;
 pub mod testing;
 pub mod time;
 pub mod tokens;
+pub mod trust;
 mod writer;
 
 pub use db::{Backend, Store, Tx};

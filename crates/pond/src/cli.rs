@@ -78,6 +78,9 @@ pub enum Command {
     Report(crate::community::ReportCmd),
     /// Simulate a referral campaign (Monte Carlo) or Skok–Reiss growth.
     Simulate(crate::simulate::SimulateArgs),
+    /// The trust budget: `pond trust show|ask|report`.
+    #[command(subcommand)]
+    Trust(crate::trust::TrustCmd),
     /// Complaints caught in groups.
     Alerts {
         /// open, acknowledged, resolved or all.
@@ -292,6 +295,10 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
                     })
                 })
                 .await?;
+            // The audit for people on stderr; stdout stays one JSON document.
+            for line in crate::trust::audit_lines(&p.value_audit) {
+                eprintln!("{line}");
+            }
             print(&p)
         }
         ProgramCmd::List => {

@@ -5,6 +5,7 @@ mod cli;
 mod community;
 mod demo;
 mod simulate;
+mod trust;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -109,6 +110,12 @@ async fn run(cli: Cli) -> Result<()> {
             r
         }
         Command::Simulate(a) => simulate::run(&a, &url, cli.time_zone.as_deref()).await,
+        Command::Trust(cmd) => {
+            let store = open(&url).await?;
+            let r = trust::run(&store, cmd).await;
+            store.close().await;
+            r
+        }
         Command::Alerts { state, json } => {
             community::alerts(&open(&url).await?, &state, json).await
         }

@@ -491,3 +491,85 @@ fn pond_simulate_plots_and_spreads_over_graphs() {
     let k_svg = std::fs::read_to_string(&k_chart).unwrap();
     assert!(roxmltree::Document::parse(&k_svg).is_ok() && k_svg.contains("K over time"));
 }
+
+#[test]
+fn the_shop_asks_within_the_trust_budget_from_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"name":"Only me","inviter_cap":10,"hold_days":0,
+        "qualifying":{"type":"first_paid_order","min_amount":5000},
+        "rewards":[{"side":"inviter","depth":1,"amount":50,"unit":"points"}]}"#,
+    )
+    .unwrap();
+    let (ok, out, err) = pond(&db, &["program", "create", spec.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("value audit: value extractor")
+            && err.contains("one-sided: the invitee gets nothing"),
+        "{err}"
+    );
+    let program: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(program["value_audit"]["label"], "value_extractor");
+    assert_eq!(program["value_audit"]["shop_value"], 20);
+    let program = program["id"].to_string();
+
+    let (ok, out, _) = pond(
+        &db,
+        &["member", "add", "--name", "Ann", "--external-id", "pos-1"],
+    );
+    assert!(ok);
+    let ann: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let ann = ann["id"].to_string();
+    let (ok, out, err) = pond(
+        &db,
+        &[
+            "trust",
+            "ask",
+            &ann,
+            "--kind",
+            "share",
+            "--program",
+            &program,
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("trust 100 -> 90"), "{out}");
+    let (ok, out, err) = pond(&db, &["trust", "ask", &ann, "--kind", "like"]);
+    assert!(ok, "{err}");
+    assert!(out.contains("trust 90 -> 85"), "{out}");
+    let (ok, _, err) = pond(&db, &["trust", "ask", &ann, "--kind", "vote"]);
+    assert!(!ok, "a third ask in a week is refused");
+    assert!(
+        err.contains("2 asks in the last 7 days (limit 2) (asked_too_often)"),
+        "{err}"
+    );
+
+    let (ok, out, _) = pond(&db, &["trust", "show", &ann, "--json"]);
+    assert!(ok);
+    let t: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(t["score"], 85);
+    assert_eq!(
+        t["recent"].as_array().unwrap().len(),
+        2,
+        "the refusal wrote nothing"
+    );
+    let (ok, out, _) = pond(&db, &["trust", "show", &ann]);
+    assert!(ok);
+    assert!(
+        out.contains("trust 85 of 100") && out.contains("2 asks in the last 7 days (limit 2)"),
+        "{out}"
+    );
+    let (ok, out, _) = pond(&db, &["trust", "report", &program, "--json"]);
+    assert!(ok);
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(
+        r["asks"],
+        serde_json::json!([{"kind": "share", "asks": 1, "members": 1, "trust_spent": 10}])
+    );
+    let (ok, _, err) = pond(&db, &["trust", "show", "999"]);
+    assert!(!ok);
+    assert!(err.contains("member not found"), "{err}");
+}

@@ -7,6 +7,7 @@ mod params;
 mod programs;
 mod referrals;
 mod simulate;
+mod trust;
 
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::{App, BODY_LIMIT, redirect};
@@ -41,10 +42,12 @@ use utoipa::{Modify, OpenApi};
         groups::import, groups::staff, groups::people,
         alerts::list, alerts::acknowledge, alerts::resolve, alerts::terms, alerts::add_term,
         simulate::simulate, simulate::plot, simulate::fit,
+        trust::ask, trust::member, trust::can_ask, trust::member_signal, trust::group,
+        trust::group_signal, trust::program,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
-    tags((name = "programs"), (name = "members"), (name = "referrals"), (name = "events"), (name = "groups")),
+    tags((name = "programs"), (name = "members"), (name = "referrals"), (name = "events"), (name = "groups"), (name = "trust")),
 )]
 pub struct ApiDoc;
 
@@ -100,6 +103,14 @@ pub fn router(app: App) -> Router {
             "/complaint-terms",
             get(alerts::terms).post(alerts::add_term),
         )
+        // The trust budget (docs/trust.md).
+        .route("/asks", post(trust::ask))
+        .route("/members/{id}/trust", get(trust::member))
+        .route("/members/{id}/can-ask", get(trust::can_ask))
+        .route("/members/{id}/trust-signals", post(trust::member_signal))
+        .route("/groups/{id}/trust", get(trust::group))
+        .route("/groups/{id}/trust-signals", post(trust::group_signal))
+        .route("/programs/{id}/trust", get(trust::program))
         // The upload streams to a temporary file under its own limit.
         .route(
             "/imports",
