@@ -23,6 +23,7 @@ pub mod analytics;
 pub mod closed_form;
 mod error;
 pub mod graph;
+pub mod screen;
 pub mod simulate;
 
 pub use error::GrowthError;

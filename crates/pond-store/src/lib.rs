@@ -17,6 +17,8 @@ pub use db::lock_member;
 pub mod alerts;
 pub mod chat;
 pub mod events;
+pub mod funnel;
+pub mod growth;
 pub mod groups;
 pub mod idempotency;
 pub mod instance;
