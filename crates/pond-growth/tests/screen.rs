@@ -26,18 +26,25 @@ fn edge(inviter: u64, invitee: u64, at: i64) -> ReferralEdge {
 
 #[test]
 fn each_impossible_edge_is_dropped_with_its_reason() {
-    let joins = vec![join(1, 0), join(2, 10), join(3, 20), join(4, 5), join(6, 7), join(7, 7)];
+    let joins = vec![
+        join(1, 0),
+        join(2, 10),
+        join(3, 20),
+        join(4, 5),
+        join(6, 7),
+        join(7, 7),
+    ];
     let edges = vec![
-        edge(1, 2, 10),  // kept
-        edge(2, 3, 20),  // kept
-        edge(3, 3, 20),  // self
-        edge(1, 3, 20),  // 3 already referred
-        edge(3, 4, 5),   // 4 joined (5) before 3 (20)
-        edge(9, 1, 0),   // 9 has no join record
-        edge(6, 7, 7),   // kept: same instant is fine
-        edge(7, 6, 7),   // closes 6 → 7 → 6
-        edge(3, 8, 30),  // 8 has no join record
-        edge(1, 3, 20),  // 3 named again
+        edge(1, 2, 10), // kept
+        edge(2, 3, 20), // kept
+        edge(3, 3, 20), // self
+        edge(1, 3, 20), // 3 already referred
+        edge(3, 4, 5),  // 4 joined (5) before 3 (20)
+        edge(9, 1, 0),  // 9 has no join record
+        edge(6, 7, 7),  // kept: same instant is fine
+        edge(7, 6, 7),  // closes 6 → 7 → 6
+        edge(3, 8, 30), // 8 has no join record
+        edge(1, 3, 20), // 3 named again
     ];
     let s = screen(&joins, edges);
     let kept: Vec<(u64, u64)> = s.kept.iter().map(|e| (e.inviter, e.invitee)).collect();
@@ -48,7 +55,10 @@ fn each_impossible_edge_is_dropped_with_its_reason() {
         vec![
             GrowthError::SelfReferral { member: 3 },
             GrowthError::DuplicateInvitee { invitee: 3 },
-            GrowthError::ReferralBeforeInviterJoined { inviter: 3, invitee: 4 },
+            GrowthError::ReferralBeforeInviterJoined {
+                inviter: 3,
+                invitee: 4
+            },
             GrowthError::MissingJoin { member: 9 },
             GrowthError::ReferralCycle { member: 7 },
             GrowthError::MissingJoin { member: 8 },

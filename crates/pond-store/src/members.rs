@@ -209,9 +209,10 @@ pub async fn count(tx: &mut Tx) -> Result<i64> {
 fn from_row(r: Row, keys: Vec<(KeyKind, String)>) -> Result<Member> {
     let heard_from = match r.heard_from.as_deref() {
         None => None,
-        Some(h) => Some(HeardFrom::parse(h).ok_or_else(|| {
-            StoreError::Corrupt(format!("member {}: heard_from `{h}`", r.id))
-        })?),
+        Some(h) => Some(
+            HeardFrom::parse(h)
+                .ok_or_else(|| StoreError::Corrupt(format!("member {}: heard_from `{h}`", r.id)))?,
+        ),
     };
     Ok(Member {
         id: r.id,

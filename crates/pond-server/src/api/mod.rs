@@ -2,6 +2,7 @@
 
 mod alerts;
 mod groups;
+mod growth;
 mod members;
 mod params;
 mod programs;
@@ -39,6 +40,7 @@ use utoipa::{Modify, OpenApi};
         groups::list, groups::report_all, groups::get_one, groups::messages, groups::live,
         groups::import, groups::staff, groups::people,
         alerts::list, alerts::acknowledge, alerts::resolve, alerts::terms, alerts::add_term,
+        growth::report, growth::funnel,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
@@ -83,6 +85,8 @@ pub fn router(app: App) -> Router {
         .route("/events", post(referrals::event))
         .route("/groups", get(groups::list))
         .route("/groups/report", get(groups::report_all))
+        .route("/groups/funnel", get(growth::funnel))
+        .route("/growth", get(growth::report))
         .route("/groups/{id}", get(groups::get_one))
         .route("/groups/{id}/messages", get(groups::messages))
         .route("/groups/{id}/people", get(groups::people))
