@@ -51,16 +51,15 @@ pub struct GrowthData {
 
 /// Reads the growth data as of `until` (ms, exclusive).
 pub async fn load(tx: &mut Tx, until: i64) -> Result<GrowthData> {
-    let joins: Vec<(i64, i64, i64)> =
-        on_conn!(tx, |c| {
-            sqlx::query_as(
+    let joins: Vec<(i64, i64, i64)> = on_conn!(tx, |c| {
+        sqlx::query_as(
         "SELECT id, created_at, CAST(CASE WHEN heard_from = 'friend' THEN 1 ELSE 0 END AS BIGINT)
          FROM members WHERE created_at < $1 ORDER BY id"
     )
     .bind(until)
     .fetch_all(c)
     .await
-        })?;
+    })?;
     let referrals: Vec<(i64, i64, i64, i64)> = on_conn!(tx, |c| sqlx::query_as(
         "SELECT inviter_id, invitee_id, program_id, attributed_at FROM referrals
          WHERE status = 'qualified' AND qualified_at < $1 ORDER BY id"
