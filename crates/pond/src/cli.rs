@@ -73,7 +73,7 @@ pub enum Command {
     Event(EventArgs),
     /// Import a chat export (WhatsApp, Telegram, Discord, WeChat).
     Import(crate::community::ImportArgs),
-    /// Reports: `pond report groups`.
+    /// Reports: `pond report groups`, `growth`, `funnel`.
     #[command(subcommand)]
     Report(crate::community::ReportCmd),
     /// Simulate a referral campaign (Monte Carlo) or Skok–Reiss growth.
