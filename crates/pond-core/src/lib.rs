@@ -10,6 +10,7 @@ pub mod attribution;
 pub mod code;
 pub mod compliance;
 pub mod fraud;
+pub mod heard_from;
 pub mod identity;
 pub mod ledger;
 pub mod privacy;

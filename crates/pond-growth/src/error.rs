@@ -50,11 +50,12 @@ pub enum GrowthError {
         /// A member on the cycle.
         member: u64,
     },
-    /// An inviter has no join record and is nobody's invitee, so their join
-    /// time (needed for cycle time and cohorts) is unknown.
-    #[error("inviter {member} has no join record")]
+    /// A member has no join record (and, for the forest, is nobody's
+    /// invitee), so their join time (needed for cycle time and cohorts) is
+    /// unknown.
+    #[error("member {member} has no join record")]
     MissingJoin {
-        /// The inviter without a join record.
+        /// The member without a join record.
         member: u64,
     },
     /// An invitee joined before their inviter did.

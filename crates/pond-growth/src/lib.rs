@@ -26,6 +26,7 @@ pub mod closed_form;
 mod error;
 pub mod fit;
 pub mod graph;
+pub mod screen;
 pub mod simulate;
 
 pub use error::GrowthError;

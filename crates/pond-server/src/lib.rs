@@ -11,6 +11,8 @@ pub mod community;
 pub mod error;
 pub mod events;
 pub mod extract;
+pub mod funnel;
+pub mod growth;
 pub mod jobs;
 pub mod landing;
 pub mod members;

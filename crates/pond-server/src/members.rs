@@ -5,6 +5,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::referrals::{self, Attributed, ReferralView};
 use jiff::Timestamp;
 use pond_core::attribution::Source;
+use pond_core::heard_from::HeardFrom;
 use pond_core::identity::{IdentityKey, KeyKind};
 use pond_core::ledger::{EntryKey, Kind, Posting};
 use pond_core::program::Qualifying;
@@ -48,6 +49,11 @@ pub struct MemberInput {
     /// Their device id (stored only as a keyed hash).
     #[serde(default)]
     pub device_id: Option<String>,
+    /// Their answer to "how did you hear about us?": `friend`, `group`,
+    /// `ad`, `walk_in` or `other`. `friend` without a referral counts as
+    /// an organic referral in the growth report.
+    #[serde(default)]
+    pub heard_from: Option<HeardFrom>,
 }
 
 /// A member as the API shows it.
@@ -63,6 +69,8 @@ pub struct MemberView {
     pub existing_customer: bool,
     /// When they joined (RFC 3339).
     pub created_at: String,
+    /// Their answer to "how did you hear about us?", if given.
+    pub heard_from: Option<HeardFrom>,
     /// The referral that brought them, if any.
     pub referral: Option<ReferralView>,
     /// Why a code given at signup did not attribute, if it did not.
@@ -130,6 +138,7 @@ pub async fn create(
         ip_hash: input.ip.as_deref().map(|v| app.hash(v.trim())),
         device_hash: input.device_id.as_deref().map(|v| app.hash(v.trim())),
         keys,
+        heard_from: input.heard_from,
     };
     let id = store::insert(tx, &new, now).await?;
     for p in programs::active(tx).await? {
@@ -194,6 +203,7 @@ pub async fn view(tx: &mut Tx, m: Member) -> ApiResult<MemberView> {
             .collect(),
         existing_customer: m.existing_customer,
         created_at: m.created_at.to_string(),
+        heard_from: m.heard_from,
         referral,
         attribution_error: None,
     })

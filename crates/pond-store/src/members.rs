@@ -3,6 +3,7 @@
 use crate::time::{ms, ts};
 use crate::{Result, StoreError, Tx, on_conn};
 use jiff::Timestamp;
+use pond_core::heard_from::HeardFrom;
 use pond_core::identity::{IdentityKey, KeyKind};
 
 /// A member as stored.
@@ -22,6 +23,8 @@ pub struct Member {
     pub created_at: Timestamp,
     /// Their identity keys.
     pub keys: Vec<(KeyKind, String)>,
+    /// Their answer to "how did you hear about us?", if asked.
+    pub heard_from: Option<HeardFrom>,
 }
 
 /// A member to create.
@@ -37,6 +40,8 @@ pub struct NewMember {
     pub device_hash: Option<String>,
     /// Normalised identity keys.
     pub keys: Vec<IdentityKey>,
+    /// Their answer to "how did you hear about us?".
+    pub heard_from: Option<HeardFrom>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -47,9 +52,10 @@ struct Row {
     ip_hash: Option<String>,
     device_hash: Option<String>,
     created_at: i64,
+    heard_from: Option<String>,
 }
 
-const COLUMNS: &str = "id, name, existing_customer, ip_hash, device_hash, created_at";
+const COLUMNS: &str = "id, name, existing_customer, ip_hash, device_hash, created_at, heard_from";
 
 /// Inserts a member with their keys. A key that belongs to someone else
 /// fails with [`StoreError::Conflict`] naming it; call [`owner_of`] first to
@@ -57,14 +63,15 @@ const COLUMNS: &str = "id, name, existing_customer, ip_hash, device_hash, create
 pub async fn insert(tx: &mut Tx, m: &NewMember, at: Timestamp) -> Result<i64> {
     let id: i64 = on_conn!(tx, |c| {
         sqlx::query_scalar(
-        "INSERT INTO members (name, existing_customer, ip_hash, device_hash, created_at, updated_at)
-         VALUES ($1, $2, $3, $4, $5, $5) RETURNING id"
+        "INSERT INTO members (name, existing_customer, ip_hash, device_hash, created_at, updated_at, heard_from)
+         VALUES ($1, $2, $3, $4, $5, $5, $6) RETURNING id"
     )
     .bind(&m.name)
     .bind(m.existing_customer)
     .bind(&m.ip_hash)
     .bind(&m.device_hash)
     .bind(ms(at))
+    .bind(m.heard_from.map(HeardFrom::as_str))
     .fetch_one(c)
     .await
     })?;
@@ -124,7 +131,7 @@ pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Member>> {
         None => Ok(None),
         Some(r) => {
             let keys = keys_of(tx, id).await?;
-            Ok(Some(from_row(r, keys)))
+            Ok(Some(from_row(r, keys)?))
         }
     }
 }
@@ -154,7 +161,7 @@ pub async fn search(
     let mut out = Vec::with_capacity(rows.len());
     for r in rows {
         let keys = keys_of(tx, r.id).await?;
-        out.push(from_row(r, keys));
+        out.push(from_row(r, keys)?);
     }
     Ok(out)
 }
@@ -199,8 +206,15 @@ pub async fn count(tx: &mut Tx) -> Result<i64> {
     .await)?)
 }
 
-fn from_row(r: Row, keys: Vec<(KeyKind, String)>) -> Member {
-    Member {
+fn from_row(r: Row, keys: Vec<(KeyKind, String)>) -> Result<Member> {
+    let heard_from = match r.heard_from.as_deref() {
+        None => None,
+        Some(h) => Some(
+            HeardFrom::parse(h)
+                .ok_or_else(|| StoreError::Corrupt(format!("member {}: heard_from `{h}`", r.id)))?,
+        ),
+    };
+    Ok(Member {
         id: r.id,
         name: r.name,
         existing_customer: r.existing_customer,
@@ -208,5 +222,6 @@ fn from_row(r: Row, keys: Vec<(KeyKind, String)>) -> Member {
         device_hash: r.device_hash,
         created_at: ts(r.created_at),
         keys,
-    }
+        heard_from,
+    })
 }

@@ -73,7 +73,7 @@ pub enum Command {
     Event(EventArgs),
     /// Import a chat export (WhatsApp, Telegram, Discord, WeChat).
     Import(crate::community::ImportArgs),
-    /// Reports: `pond report groups`.
+    /// Reports: `pond report groups`, `growth`, `funnel`.
     #[command(subcommand)]
     Report(crate::community::ReportCmd),
     /// Simulate a referral campaign (Monte Carlo) or Skok–Reiss growth.
@@ -220,6 +220,10 @@ pub enum MemberCmd {
         /// The referral code they came with.
         #[arg(long)]
         referral_code: Option<String>,
+        /// How they heard of the shop: friend, group, ad, walk_in or other
+        /// (`friend` without a referral counts as organic word of mouth).
+        #[arg(long, value_parser = parse_heard_from)]
+        heard_from: Option<pond_core::heard_from::HeardFrom>,
     },
     /// A member's personal link in a program.
     Link {
@@ -308,6 +312,11 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
     }
 }
 
+fn parse_heard_from(s: &str) -> Result<pond_core::heard_from::HeardFrom, String> {
+    pond_core::heard_from::HeardFrom::parse(s)
+        .ok_or_else(|| format!("`{s}`: use friend, group, ad, walk_in or other"))
+}
+
 /// `pond member ...`.
 pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
     let app = app(store, region).await?;
@@ -318,6 +327,7 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
             email,
             external_id,
             referral_code,
+            heard_from,
         } => {
             let input = pond_server::members::MemberInput {
                 name,
@@ -325,6 +335,7 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
                 email,
                 external_id,
                 referral_code,
+                heard_from,
                 ..Default::default()
             };
             let a = app.clone();

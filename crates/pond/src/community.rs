@@ -57,6 +57,10 @@ pub enum ReportCmd {
         #[arg(long)]
         group: Option<i64>,
     },
+    /// Growth: K, generations, viral cycle time, organic referral rate.
+    Growth(crate::growth::GrowthArgs),
+    /// The community funnel per group and channel: joins, orders, referrals.
+    Funnel(crate::growth::FunnelArgs),
 }
 
 fn fail(e: ApiError) -> anyhow::Error {
@@ -190,7 +194,11 @@ pub async fn report(
     thresholds: &Thresholds,
     cmd: ReportCmd,
 ) -> Result<()> {
-    let ReportCmd::Groups { as_of, json, group } = cmd;
+    let (as_of, json, group) = match cmd {
+        ReportCmd::Groups { as_of, json, group } => (as_of, json, group),
+        ReportCmd::Growth(a) => return crate::growth::growth(store, time_zone, a).await,
+        ReportCmd::Funnel(a) => return crate::growth::funnel(store, time_zone, a).await,
+    };
     let tz = community::shop_time_zone(store, time_zone)
         .await
         .map_err(fail)?;

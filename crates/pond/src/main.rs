@@ -4,6 +4,7 @@
 mod cli;
 mod community;
 mod demo;
+mod growth;
 mod simulate;
 mod trust;
 

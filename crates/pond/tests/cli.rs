@@ -573,3 +573,101 @@ fn the_shop_asks_within_the_trust_budget_from_the_command_line() {
     assert!(!ok);
     assert!(err.contains("member not found"), "{err}");
 }
+
+#[test]
+fn pond_reports_growth_and_the_funnel() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("shop.db").display());
+    let spec = dir.path().join("spec.json");
+    std::fs::write(
+        &spec,
+        r#"{"name":"Blooms","inviter_cap":10,"hold_days":0,
+        "qualifying":{"type":"signup"},
+        "rewards":[{"side":"inviter","depth":1,"amount":50,"unit":"points"},
+                   {"side":"invitee","depth":1,"amount":50,"unit":"points"}]}"#,
+    )
+    .unwrap();
+    let (ok, out, err) = pond(&db, &["program", "create", spec.to_str().unwrap()]);
+    assert!(ok, "{err}");
+    let program: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let program = program["id"].to_string();
+    let add = |args: &[&str]| {
+        let mut all = vec!["member", "add"];
+        all.extend_from_slice(args);
+        let (ok, out, err) = pond(&db, &all);
+        assert!(ok, "{err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap()
+    };
+    // Ann brings Bob through her link while the program runs (incentivised);
+    // Cy says a friend told him (organic); Di walked in.
+    let ann = add(&["--phone", "13800000001"])["id"].to_string();
+    let (ok, link, _) = pond(&db, &["member", "link", &ann, "--program", &program]);
+    assert!(ok);
+    let code = link.trim().rsplit('/').next().unwrap().to_string();
+    let bob = add(&["--phone", "13800000002", "--referral-code", &code]);
+    assert_eq!(bob["referral"]["status"], "qualified", "{bob}");
+    let cy = add(&["--phone", "13800000003", "--heard-from", "friend"]);
+    assert_eq!(cy["heard_from"], "friend");
+    add(&["--phone", "13800000004", "--heard-from", "walk_in"]);
+    let (ok, _, err) = pond(
+        &db,
+        &[
+            "member",
+            "add",
+            "--phone",
+            "13800000005",
+            "--heard-from",
+            "tv",
+        ],
+    );
+    assert!(!ok && err.contains("walk_in"), "{err}");
+
+    let tz = ["--time-zone", "UTC"];
+    let (ok, out, err) = pond(&db, &[&tz[..], &["report", "growth", "--json"]].concat());
+    assert!(ok, "{err}");
+    let r: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["members"]["new"], 4, "{r}");
+    assert_eq!(r["k"]["successful_referrals"], 1);
+    assert_eq!(r["generations"], serde_json::json!([3, 1]));
+    let mix = &r["referral_mix"];
+    assert_eq!(
+        (&mix["organic"], &mix["incentivised"]),
+        (&1.into(), &1.into()),
+        "{mix}"
+    );
+    assert_eq!(mix["verdict"], "at_or_above_benchmark");
+
+    let (ok, out, err) = pond(&db, &[&tz[..], &["report", "growth"]].concat());
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("K: 0.25 (1 successful referrals by 4 new members)"),
+        "{out}"
+    );
+    assert!(
+        out.contains("organic referral: 25.0% of new members (1)"),
+        "{out}"
+    );
+    assert!(out.contains("at or above"), "{out}");
+    assert!(out.contains("members per generation: 0: 3, 1: 1"), "{out}");
+    assert!(
+        out.contains("heard from: friend 1, unknown 2, walk_in 1"),
+        "{out}"
+    );
+
+    let (ok, _, err) = pond(
+        &db,
+        &[&tz[..], &["report", "growth", "--from", "2026-13-01"]].concat(),
+    );
+    assert!(!ok && err.contains("--from"), "{err}");
+
+    let (ok, out, err) = pond(&db, &[&tz[..], &["report", "funnel", "--json"]].concat());
+    assert!(ok, "{err}");
+    let f: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(f["groups"], serde_json::json!([]), "{f}");
+    let (ok, out, err) = pond(&db, &[&tz[..], &["report", "funnel"]].concat());
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("Community funnel") && out.contains("no groups yet"),
+        "{out}"
+    );
+}

@@ -2,6 +2,7 @@
 
 mod alerts;
 mod groups;
+mod growth;
 mod members;
 mod params;
 mod programs;
@@ -44,6 +45,7 @@ use utoipa::{Modify, OpenApi};
         simulate::simulate, simulate::plot, simulate::fit,
         trust::ask, trust::member, trust::can_ask, trust::member_signal, trust::group,
         trust::group_signal, trust::program,
+        growth::report, growth::funnel,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
@@ -88,6 +90,8 @@ pub fn router(app: App) -> Router {
         .route("/events", post(referrals::event))
         .route("/groups", get(groups::list))
         .route("/groups/report", get(groups::report_all))
+        .route("/groups/funnel", get(growth::funnel))
+        .route("/growth", get(growth::report))
         .route("/groups/{id}", get(groups::get_one))
         .route("/groups/{id}/messages", get(groups::messages))
         .route("/groups/{id}/people", get(groups::people))
