@@ -20,5 +20,6 @@ pub mod reward;
 pub mod trust;
 pub mod validation;
 pub mod value_audit;
+pub mod webhook_signature;
 
 pub use validation::Invalid;
