@@ -42,6 +42,7 @@ mod json;
 mod lines;
 mod options;
 mod telegram;
+mod telegram_bot;
 mod telegram_record;
 mod wechat;
 mod whatsapp;
@@ -56,6 +57,7 @@ pub use event::{
 };
 pub use options::ImportOptions;
 pub use telegram::import_telegram;
+pub use telegram_bot::telegram_update;
 pub use wechat::import_wechat_csv;
 pub use whatsapp::{import_whatsapp, import_whatsapp_with_order, infer_date_order};
 
