@@ -13,6 +13,7 @@ pub mod events;
 pub mod extract;
 pub mod funnel;
 pub mod growth;
+pub mod hooks;
 pub mod jobs;
 pub mod landing;
 pub mod members;
@@ -67,6 +68,9 @@ pub struct Config {
     pub text_retention_days: Option<u32>,
     /// When a group counts as new, dormant, dead or declining.
     pub lifecycle: pond_community::lifecycle::Thresholds,
+    /// The secret token Telegram echoes to `/hooks/telegram`; the hook is
+    /// off without it.
+    pub telegram_secret: Option<hooks::HookSecret>,
 }
 
 impl Default for Config {
@@ -81,6 +85,7 @@ impl Default for Config {
             staff: Vec::new(),
             text_retention_days: Some(90),
             lifecycle: pond_community::lifecycle::Thresholds::default(),
+            telegram_secret: None,
         }
     }
 }

@@ -105,6 +105,10 @@ pub struct ServeArgs {
     /// kept for good); 0 keeps none.
     #[arg(long, env = "POND_KEEP_TEXT_DAYS", default_value_t = 90)]
     pub keep_text_days: u32,
+    /// The secret token for the Telegram bot webhook (`POST /hooks/telegram`);
+    /// pass the same to Telegram's setWebhook as `secret_token`.
+    #[arg(long, env = "POND_TELEGRAM_SECRET", hide_env_values = true)]
+    pub telegram_secret: Option<String>,
 }
 
 impl ServeArgs {
@@ -117,6 +121,10 @@ impl ServeArgs {
             time_zone: shop.time_zone.clone(),
             text_retention_days: Some(self.keep_text_days),
             lifecycle: lifecycle(shop.lifecycle.as_deref())?,
+            telegram_secret: self
+                .telegram_secret
+                .as_deref()
+                .and_then(pond_server::hooks::HookSecret::new),
             ..Config::default()
         })
     }

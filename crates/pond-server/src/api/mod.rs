@@ -132,6 +132,7 @@ pub fn router(app: App) -> Router {
         .route("/r/{code}/qr.png", get(redirect::qr_png))
         .route("/", get(crate::landing::page))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/hooks/telegram", post(crate::hooks::telegram))
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -25,12 +25,17 @@ impl Drop for TestApp {
 }
 
 pub async fn spawn(db: TestDb) -> TestApp {
+    spawn_with(db, Config::default()).await
+}
+
+/// A server with some settings of the test's own.
+pub async fn spawn_with(db: TestDb, config: Config) -> TestApp {
     let store = db.open().await;
     let config = Config {
         listen: "127.0.0.1:0".parse().unwrap(),
         // The tests drive approval themselves; keep the job out of the way.
         approve_every: Duration::from_secs(3600),
-        ..Config::default()
+        ..config
     };
     let app = Application::build(store.clone(), config).await.unwrap();
     let base = app.url();

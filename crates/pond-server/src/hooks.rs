@@ -1,0 +1,79 @@
+//! Doors that chat platforms call: the Telegram bot webhook.
+//!
+//! Telegram signs nothing; it echoes the secret token given to `setWebhook`
+//! in `X-Telegram-Bot-Api-Secret-Token`. A request without the right token
+//! is refused before its body is read as an update.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
+use jiff::Timestamp;
+
+use crate::App;
+use crate::community::ingest::Ingest;
+use crate::error::{ApiError, ApiResult};
+
+/// A shared secret of a platform webhook; never printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct HookSecret(String);
+
+impl HookSecret {
+    /// A secret, if the setting is not empty.
+    pub fn new(secret: &str) -> Option<Self> {
+        let secret = secret.trim();
+        (!secret.is_empty()).then(|| HookSecret(secret.to_owned()))
+    }
+
+    /// Whether `given` is the secret, compared in constant time.
+    fn matches(&self, given: &[u8]) -> bool {
+        let want = self.0.as_bytes();
+        want.len() == given.len()
+            && want
+                .iter()
+                .zip(given)
+                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+                == 0
+    }
+}
+
+impl std::fmt::Debug for HookSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("HookSecret(..)")
+    }
+}
+
+/// `POST /hooks/telegram`: one Bot API update; its messages, joins and
+/// leaves land in the group's history, exactly once.
+pub async fn telegram(
+    State(app): State<App>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> ApiResult<impl IntoResponse> {
+    let Some(secret) = &app.config.telegram_secret else {
+        return Err(ApiError::new(
+            StatusCode::NOT_FOUND,
+            "telegram_not_configured",
+            "the Telegram webhook is off: set POND_TELEGRAM_SECRET and pass it to setWebhook as secret_token",
+        ));
+    };
+    let given = headers
+        .get("x-telegram-bot-api-secret-token")
+        .map_or(&[][..], |v| v.as_bytes());
+    if !secret.matches(given) {
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "bad_secret_token",
+            "X-Telegram-Bot-Api-Secret-Token is missing or wrong",
+        ));
+    }
+    let events = pond_import::telegram_update(&body)
+        .map_err(|e| ApiError::unprocessable("invalid_update".to_string(), e.to_string()))?;
+    let count = events.len();
+    if count > 0 {
+        // Live messages raise complaint alerts whatever their age.
+        let mut ingest = Ingest::new(app.store.clone(), app.ingest_settings(Timestamp::MIN));
+        ingest.write(events).await?;
+    }
+    Ok(axum::Json(serde_json::json!({ "events": count })))
+}
