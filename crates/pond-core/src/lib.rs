@@ -13,6 +13,7 @@ pub mod fraud;
 pub mod heard_from;
 pub mod identity;
 pub mod ledger;
+pub mod livecode;
 pub mod privacy;
 pub mod program;
 pub mod referral;

@@ -68,7 +68,9 @@ pub struct RewardRule {
     #[serde(default)]
     pub basis: Basis,
     /// The stage that triggers it. `qualified` (the default) pays when the
-    /// referral qualifies; milestone stages come with later features.
+    /// referral qualifies; `milestone:N` pays the inviter once, when their
+    /// Nth direct referral in the program qualifies (3 friends earn a
+    /// bouquet coupon, 10 a class). Milestones count direct referrals only.
     #[serde(default = "default_stage")]
     pub stage: String,
 }
@@ -79,6 +81,18 @@ fn default_stage() -> String {
 
 /// The stage at which a referral's qualifying event has happened.
 pub const STAGE_QUALIFIED: &str = "qualified";
+
+/// The largest milestone: more friends than any one customer brings.
+pub const MAX_MILESTONE: u32 = 1000;
+
+/// The number of qualified direct referrals a `milestone:N` stage waits
+/// for, or `None` for any other stage.
+pub fn milestone(stage: &str) -> Option<u32> {
+    stage
+        .strip_prefix("milestone:")
+        .and_then(|n| n.parse().ok())
+        .filter(|n| (1..=MAX_MILESTONE).contains(n))
+}
 
 /// A grant every new member of the program receives on joining, referred or not
 /// (Dropbox's 2 GB base).
@@ -164,6 +178,10 @@ pub struct ProgramSpec {
     /// Where `/r/{code}` sends a visitor; the code is appended as `ref`.
     #[serde(default)]
     pub landing_url: Option<String>,
+    /// Where Pond's hosted join page sends a friend once they have joined:
+    /// the shop's group live code (`/j/CODE`) or any http(s) page.
+    #[serde(default)]
+    pub next_step_url: Option<String>,
     /// The reward lines.
     pub rewards: Vec<RewardRule>,
     /// A grant on joining, for every member.
@@ -245,6 +263,19 @@ impl ProgramSpec {
                 "must be an http(s) URL of at most 2000 characters",
             ));
         }
+        if let Some(url) = &self.next_step_url
+            && (!(url.starts_with("https://")
+                || url.starts_with("http://")
+                || url.starts_with('/'))
+                || url.starts_with("//")
+                || url.len() > 2000)
+        {
+            return Err(Invalid::new(
+                "next_step_url",
+                "invalid_url",
+                "must be an http(s) URL or a path on this server such as /j/CODE, at most 2000 characters",
+            ));
+        }
         if self.rewards.is_empty() {
             return Err(Invalid::new(
                 "rewards",
@@ -261,11 +292,21 @@ impl ProgramSpec {
                 ));
             }
             check_amount(&format!("rewards[{i}]"), r.amount, &r.unit)?;
-            if r.stage != STAGE_QUALIFIED {
+            if r.stage != STAGE_QUALIFIED && milestone(&r.stage).is_none() {
                 return Err(Invalid::new(
                     format!("rewards[{i}].stage"),
                     "invalid_stage",
-                    format!("unknown stage `{}`; use `{STAGE_QUALIFIED}`", r.stage),
+                    format!(
+                        "unknown stage `{}`; use `{STAGE_QUALIFIED}` or `milestone:N` (N from 1 to {MAX_MILESTONE})",
+                        r.stage
+                    ),
+                ));
+            }
+            if milestone(&r.stage).is_some() && (r.side != Side::Inviter || r.depth != 1) {
+                return Err(Invalid::new(
+                    format!("rewards[{i}].stage"),
+                    "invalid_stage",
+                    "a milestone rewards the inviter for their own direct referrals: side `inviter`, depth 1",
                 ));
             }
         }

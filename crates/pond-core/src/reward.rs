@@ -1,6 +1,6 @@
 //! What a qualifying referral earns, and when a pending reward may settle.
 
-use crate::program::{ProgramSpec, STAGE_QUALIFIED, Side};
+use crate::program::{ProgramSpec, RewardRule, STAGE_QUALIFIED, Side, milestone};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
@@ -61,13 +61,20 @@ pub struct Grant {
 /// lines are dropped, while the friend still gets theirs, as at Dropbox.
 pub fn on_qualified(spec: &ProgramSpec, inviter_rewarded: u32, at: Timestamp) -> Vec<Grant> {
     let capped = spec.inviter_cap.is_some_and(|cap| inviter_rewarded >= cap);
+    grants(spec, at, |r| {
+        r.stage == STAGE_QUALIFIED && !(capped && r.side == Side::Inviter)
+    })
+}
+
+/// The direct-referral reward lines that `pays`, as grants held for the
+/// program's hold from `at`.
+fn grants(spec: &ProgramSpec, at: Timestamp, pays: impl Fn(&RewardRule) -> bool) -> Vec<Grant> {
     let approve_after = at
         .checked_add(SignedDuration::from_hours(24 * i64::from(spec.hold_days)))
         .unwrap_or(at);
     spec.rewards
         .iter()
-        .filter(|r| r.depth == 1 && r.stage == STAGE_QUALIFIED)
-        .filter(|r| !(capped && r.side == Side::Inviter))
+        .filter(|r| r.depth == 1 && pays(r))
         .map(|r| Grant {
             side: r.side,
             stage: r.stage.clone(),
@@ -76,6 +83,23 @@ pub fn on_qualified(spec: &ProgramSpec, inviter_rewarded: u32, at: Timestamp) ->
             approve_after,
         })
         .collect()
+}
+
+/// The milestone rewards an inviter has reached with `qualified` direct
+/// referrals in the program, less those already `paid` (their stages).
+/// Each pays once, on the referral that reaches it; the inviter cap does
+/// not apply, since a milestone is a fixed reward, not a per-friend one.
+pub fn milestones(
+    spec: &ProgramSpec,
+    qualified: u32,
+    paid: &[String],
+    at: Timestamp,
+) -> Vec<Grant> {
+    grants(spec, at, |r| {
+        r.side == Side::Inviter
+            && milestone(&r.stage).is_some_and(|n| n <= qualified)
+            && !paid.contains(&r.stage)
+    })
 }
 
 /// Whether a pending reward may be approved now: its hold has passed and its
@@ -98,6 +122,40 @@ mod tests {
         let g = on_qualified(&p, 32, now);
         assert_eq!(g.len(), 1);
         assert_eq!(g[0].side, Side::Invitee);
+    }
+
+    #[test]
+    fn milestones_pay_once_when_reached() {
+        let mut p = dropbox();
+        for (n, amount) in [(3, 1), (10, 1)] {
+            p.rewards.push(RewardRule {
+                side: Side::Inviter,
+                depth: 1,
+                amount,
+                unit: format!("coupon:stage{n}"),
+                basis: Default::default(),
+                stage: format!("milestone:{n}"),
+            });
+        }
+        assert_eq!(p.validate(), Ok(()));
+        let now = Timestamp::UNIX_EPOCH;
+        assert!(milestones(&p, 2, &[], now).is_empty());
+        let third = milestones(&p, 3, &[], now);
+        assert_eq!(third.len(), 1);
+        assert_eq!(third[0].unit, "coupon:stage3");
+        assert!(milestones(&p, 4, &["milestone:3".into()], now).is_empty());
+        assert_eq!(
+            milestones(&p, 10, &["milestone:3".into()], now)[0].stage,
+            "milestone:10"
+        );
+        // The qualified-stage rewards never include milestones.
+        assert!(
+            on_qualified(&p, 0, now)
+                .iter()
+                .all(|g| g.stage == STAGE_QUALIFIED)
+        );
+        p.rewards[2].side = Side::Invitee;
+        assert!(p.validate().is_err());
     }
 
     #[test]

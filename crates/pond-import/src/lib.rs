@@ -45,6 +45,7 @@ mod telegram;
 mod telegram_bot;
 mod telegram_record;
 mod wechat;
+mod wecom_callback;
 mod whatsapp;
 
 pub use dates::DateOrder;
@@ -59,6 +60,7 @@ pub use options::ImportOptions;
 pub use telegram::import_telegram;
 pub use telegram_bot::telegram_update;
 pub use wechat::import_wechat_csv;
+pub use wecom_callback::wecom_chat_events;
 pub use whatsapp::{import_whatsapp, import_whatsapp_with_order, infer_date_order};
 
 /// Re-exported so callers can build [`ImportOptions`] without naming jiff themselves.

@@ -1,19 +1,39 @@
 //! Background work in the server process: approving rewards whose hold has
-//! ended, forgetting idempotency keys after 24 hours, and forgetting chat
-//! text past its retention.
+//! ended, forgetting idempotency keys after 24 hours, forgetting chat
+//! text past its retention, delivering webhooks and announcing groups'
+//! lifecycle changes.
 
 use crate::App;
 use jiff::SignedDuration;
 use tokio::task::JoinHandle;
 
-/// Starts the jobs; abort the handle to stop them.
+/// Starts the jobs; abort the handle to stop them (all of them: they run
+/// as one task, so aborting it drops every loop).
 pub fn spawn(app: App) -> JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(app.config.approve_every);
-        loop {
-            tick.tick().await;
-            run_once(&app).await;
-        }
+        let periodic = async {
+            let mut tick = tokio::time::interval(app.config.approve_every);
+            loop {
+                tick.tick().await;
+                run_once(&app).await;
+            }
+        };
+        let group_states = async {
+            let mut tick = tokio::time::interval(app.config.group_states_every);
+            loop {
+                tick.tick().await;
+                match crate::webhooks::group_states::check(&app).await {
+                    Ok(0) => {}
+                    Ok(n) => tracing::info!(groups = n, "groups changed lifecycle state"),
+                    Err(e) => tracing::warn!(error = e.message, "classifying groups failed"),
+                }
+            }
+        };
+        tokio::join!(
+            periodic,
+            group_states,
+            crate::webhooks::delivery::run(app.clone())
+        );
     })
 }
 

@@ -15,9 +15,12 @@ pub mod funnel;
 pub mod growth;
 pub mod hooks;
 pub mod jobs;
+pub mod join;
 pub mod landing;
+pub mod livecodes;
 pub mod members;
 pub mod plot;
+pub mod poster;
 pub mod programs;
 pub mod qr;
 pub mod redirect;
@@ -26,6 +29,8 @@ pub mod rewards;
 pub mod simulate;
 pub mod tokens;
 pub mod trust;
+pub mod uploads;
+pub mod webhooks;
 pub mod write;
 
 use jiff::Timestamp;
@@ -34,7 +39,8 @@ use pond_core::identity::Region;
 use pond_store::Store;
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::sync::{Arc, RwLock};
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
 
@@ -71,6 +77,24 @@ pub struct Config {
     /// The secret token Telegram echoes to `/hooks/telegram`; the hook is
     /// off without it.
     pub telegram_secret: Option<hooks::HookSecret>,
+    /// The WeCom callback's token, key and corp id; `/hooks/wecom` is off
+    /// without them.
+    pub wecom: Option<pond_wecom::Crypt>,
+    /// Sign-ups the hosted join page takes from one IP per hour.
+    pub join_per_hour: u32,
+    /// Waits between attempts of a failing webhook delivery; after the
+    /// last one the delivery is failed (default: Svix's schedule, 27.6 h).
+    pub webhook_retry: Vec<Duration>,
+    /// How long a webhook receiver has to answer.
+    pub webhook_timeout: Duration,
+    /// How often the webhook worker looks for due deliveries when nothing
+    /// woke it.
+    pub webhook_poll: Duration,
+    /// How often groups are classified to announce `group.state_changed`.
+    pub group_states_every: Duration,
+    /// The font for names on member posters (a .ttf, .otf or .ttc file);
+    /// when unset, the first CJK font found on the system, else a Latin one.
+    pub poster_font: Option<PathBuf>,
 }
 
 impl Default for Config {
@@ -86,6 +110,13 @@ impl Default for Config {
             text_retention_days: Some(90),
             lifecycle: pond_community::lifecycle::Thresholds::default(),
             telegram_secret: None,
+            wecom: None,
+            join_per_hour: 10,
+            webhook_retry: webhooks::default_retry(),
+            webhook_timeout: Duration::from_secs(10),
+            webhook_poll: Duration::from_secs(1),
+            group_states_every: Duration::from_secs(3600),
+            poster_font: None,
         }
     }
 }
@@ -106,7 +137,11 @@ pub struct App {
     /// The complaint classifier with the shop's own terms; rebuilt when
     /// they change.
     pub complaints: Arc<RwLock<Arc<pond_complaints::Classifier>>>,
+    /// Sign-ups per hashed IP on the hosted join page.
+    pub join_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
     tokens: Arc<RwLock<HashMap<String, (String, Instant)>>>,
+    /// Loaded on the first poster: a CJK font file is tens of megabytes.
+    poster_font: Arc<OnceLock<Option<ab_glyph::FontArc>>>,
 }
 
 impl App {
@@ -123,7 +158,12 @@ impl App {
             .await
             .map_err(|e| pond_store::StoreError::Config(e.message))?;
         let complaints = community::alerts::classifier(&store).await?;
+        let per_hour =
+            std::num::NonZeroU32::new(config.join_per_hour).unwrap_or(std::num::NonZeroU32::MIN);
         Ok(App {
+            join_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(
+                per_hour,
+            ))),
             complaints: Arc::new(RwLock::new(complaints)),
             time_zone,
             store,
@@ -131,6 +171,7 @@ impl App {
             public_url: public_url.trim_end_matches('/').into(),
             hash_key: hash_key.into(),
             tokens: Arc::default(),
+            poster_font: Arc::default(),
         })
     }
 
@@ -173,6 +214,14 @@ impl App {
     /// A keyed hash of a personal value (IP, user agent, device id).
     pub fn hash(&self, value: &str) -> String {
         pond_core::privacy::keyed_hash(&self.hash_key, value)
+    }
+
+    /// The font for names on posters, loaded once (blocking: call it off
+    /// the async threads).
+    pub fn poster_font(&self) -> Option<ab_glyph::FontArc> {
+        self.poster_font
+            .get_or_init(|| poster::load_font(self.config.poster_font.as_deref()))
+            .clone()
     }
 
     /// The name of the live token with this hash, cached briefly.

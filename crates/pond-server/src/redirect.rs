@@ -58,7 +58,7 @@ pub async fn follow(
     let landing = program
         .spec
         .landing_url
-        .unwrap_or_else(|| format!("{}/", app.public_url));
+        .unwrap_or_else(|| format!("{}/join", app.public_url));
     let sep = if landing.contains('?') { '&' } else { '?' };
     let target = format!("{landing}{sep}ref={}", link.code);
     let mut r = (StatusCode::FOUND, [(header::LOCATION, target)]).into_response();
@@ -81,7 +81,7 @@ pub async fn follow(
 
 /// The visitor's IP: the peer address, or the first `X-Forwarded-For` hop
 /// when Pond runs behind the shop's reverse proxy.
-fn client_ip(headers: &HeaderMap, peer: SocketAddr) -> String {
+pub(crate) fn client_ip(headers: &HeaderMap, peer: SocketAddr) -> String {
     headers
         .get("x-forwarded-for")
         .and_then(|v| v.to_str().ok())

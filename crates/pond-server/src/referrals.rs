@@ -4,6 +4,7 @@
 use crate::App;
 use crate::error::{ApiError, ApiResult};
 use crate::rewards::{self, RewardView};
+use crate::webhooks::{self, EventType};
 use jiff::{SignedDuration, Timestamp};
 use pond_core::attribution::{self, Source};
 use pond_core::fraud::{self, Signals};
@@ -172,6 +173,7 @@ pub async fn attribute(
             let r = store::get(tx, id)
                 .await?
                 .ok_or_else(|| ApiError::not_found("referral"))?;
+            announce(tx, &r, now).await?;
             Ok(Attributed::New(r))
         }
         // Raced with another attribution of the same member: theirs came first.
@@ -182,6 +184,27 @@ pub async fn attribute(
             Ok(Attributed::Existing(r))
         }
     }
+}
+
+/// Announces a new referral (and its flag, when the fraud rules raised
+/// one) to webhook endpoints, in the attribution's transaction.
+async fn announce(tx: &mut Tx, r: &Referral, now: Timestamp) -> ApiResult<()> {
+    let data = serde_json::json!({
+        "referral_id": r.id,
+        "program_id": r.program_id,
+        "inviter_id": r.inviter_id,
+        "invitee_id": r.invitee_id,
+        "source": r.source,
+        "status": r.status,
+        "review": r.review,
+        "reasons": r.reasons,
+        "attributed_at": r.attributed_at.to_string(),
+    });
+    if r.review == Review::Flagged {
+        webhooks::emit(tx, EventType::ReferralFlagged, data.clone(), now).await?;
+    }
+    webhooks::emit(tx, EventType::ReferralCreated, data, now).await?;
+    Ok(())
 }
 
 /// Whether `candidate` is `member` or upstream of it: walking from `member`
@@ -222,8 +245,15 @@ pub async fn qualify(
     // friends qualifying at once cannot both slip under it.
     lock_member(tx, r.inviter_id).await?;
     let rewarded = pond_store::rewards::inviter_rewarded(tx, r.program_id, r.inviter_id).await?;
+    // Milestones (`milestone:N`) ride on the referral that reaches them;
+    // the lock above keeps two friends qualifying at once from paying one twice.
+    let (qualified, paid) =
+        pond_store::rewards::milestone_progress(tx, r.program_id, r.inviter_id).await?;
+    let grants = pond_core::reward::on_qualified(spec, rewarded, at)
+        .into_iter()
+        .chain(pond_core::reward::milestones(spec, qualified, &paid, at));
     let mut created = Vec::new();
-    for g in pond_core::reward::on_qualified(spec, rewarded, at) {
+    for g in grants {
         let member = match g.side {
             pond_core::program::Side::Inviter => r.inviter_id,
             pond_core::program::Side::Invitee => r.invitee_id,
@@ -244,6 +274,7 @@ pub async fn qualify(
         if let Some(reward) = pond_store::rewards::create(tx, to, &g, status, now).await? {
             if reward.status == RewardStatus::Approved {
                 rewards::post(tx, &reward, now).await?;
+                rewards::announce(tx, &reward, EventType::RewardApproved, now).await?;
             }
             created.push(reward.into());
         }
@@ -293,7 +324,7 @@ pub async fn review(
         }
         match decision {
             Review::Rejected => {
-                pond_store::rewards::settle(tx, reward.id, RewardStatus::Voided, now).await?;
+                rewards::void(tx, reward.id, now).await?;
             }
             _ if reward.approve_after <= now => rewards::approve(tx, reward.id, now).await?,
             _ => {}

@@ -1,6 +1,7 @@
 //! Settling rewards into the ledger, balances and redemptions.
 
 use crate::error::{ApiError, ApiResult};
+use crate::webhooks::{self, EventType};
 use jiff::Timestamp;
 use pond_core::ledger::{self, Account, EntryKey, Kind, Posting};
 use pond_core::program::Side;
@@ -63,7 +64,37 @@ pub async fn approve(tx: &mut Tx, reward_id: i64, now: Timestamp) -> ApiResult<(
     if let Some(r) = pond_store::rewards::settle(tx, reward_id, RewardStatus::Approved, now).await?
     {
         post(tx, &r, now).await?;
+        announce(tx, &r, EventType::RewardApproved, now).await?;
     }
+    Ok(())
+}
+
+/// Voids a pending reward, in the caller's transaction; a reward no longer
+/// pending is left as it is.
+pub async fn void(tx: &mut Tx, reward_id: i64, now: Timestamp) -> ApiResult<bool> {
+    match pond_store::rewards::settle(tx, reward_id, RewardStatus::Voided, now).await? {
+        Some(r) => {
+            announce(tx, &r, EventType::RewardVoided, now).await?;
+            Ok(true)
+        }
+        None => Ok(false),
+    }
+}
+
+/// Announces a reward's approval or voiding to webhook endpoints.
+pub async fn announce(tx: &mut Tx, r: &Reward, event: EventType, now: Timestamp) -> ApiResult<()> {
+    let data = serde_json::json!({
+        "reward_id": r.id,
+        "referral_id": r.referral_id,
+        "program_id": r.program_id,
+        "member_id": r.member_id,
+        "side": r.side,
+        "stage": r.stage,
+        "amount": r.amount,
+        "unit": r.unit,
+        "status": r.status,
+    });
+    webhooks::emit(tx, event, data, now).await?;
     Ok(())
 }
 
@@ -90,11 +121,7 @@ pub async fn post(tx: &mut Tx, r: &Reward, now: Timestamp) -> ApiResult<()> {
 pub async fn void_pending(tx: &mut Tx, referral: i64, now: Timestamp) -> ApiResult<u32> {
     let mut n = 0;
     for r in pond_store::rewards::of_referral(tx, referral).await? {
-        if r.status == RewardStatus::Pending
-            && pond_store::rewards::settle(tx, r.id, RewardStatus::Voided, now)
-                .await?
-                .is_some()
-        {
+        if r.status == RewardStatus::Pending && void(tx, r.id, now).await? {
             n += 1;
         }
     }

@@ -20,6 +20,7 @@ pond_store::both_backends!(
     the_cap_stops_the_inviter_not_the_friend,
     redemptions_never_overdraw,
     fraud_rules_flag_bursts_loops_and_customers,
+    milestones_pay_the_inviter_once,
 );
 
 async fn dropbox_end_to_end(db: TestDb) {
@@ -625,4 +626,59 @@ async fn fraud_rules_flag_bursts_loops_and_customers(db: TestDb) {
 
     let (_, queue) = app.get("/api/v1/referrals?status=flagged").await;
     assert_eq!(queue.as_array().unwrap().len(), 3);
+}
+
+/// 3 friends earn a bouquet coupon and 5 a class, once each, on direct
+/// referrals only; a milestone for the friend side is refused.
+async fn milestones_pay_the_inviter_once(db: TestDb) {
+    let app = spawn(db).await;
+    let mut spec = json!({
+        "name": "Stages",
+        "rewards": [
+            {"side": "invitee", "depth": 1, "amount": 10, "unit": "points"},
+            {"side": "inviter", "depth": 1, "amount": 1, "unit": "coupon:bouquet", "stage": "milestone:3"},
+            {"side": "inviter", "depth": 1, "amount": 1, "unit": "coupon:class", "stage": "milestone:5"}
+        ],
+        "inviter_cap": 10,
+        "qualifying": {"type": "signup"},
+        "hold_days": 0
+    });
+    let p = app.program(spec.clone()).await;
+    let mei = app
+        .member(json!({"name": "Mei", "phone": "13800000001"}))
+        .await["id"]
+        .as_i64()
+        .unwrap();
+    let code = app.code(p, mei).await;
+    let mut first_friend = None;
+    for i in 0..6 {
+        let friend = app
+            .member(json!({"phone": format!("1390000000{i}"), "referral_code": code, "ip": format!("198.51.100.{i}")}))
+            .await;
+        first_friend.get_or_insert(friend["id"].as_i64().unwrap());
+        let (bouquets, classes) = (
+            app.balance(mei, "coupon:bouquet").await,
+            app.balance(mei, "coupon:class").await,
+        );
+        let n = i + 1;
+        assert_eq!(bouquets, i64::from(n >= 3), "after {n} friends");
+        assert_eq!(classes, i64::from(n >= 5), "after {n} friends");
+    }
+    // A friend of a friend counts for the friend, never for Mei.
+    let f = first_friend.unwrap();
+    let code2 = app.code(p, f).await;
+    for i in 0..3 {
+        app.member(json!({"phone": format!("1370000000{i}"), "referral_code": code2, "ip": format!("203.0.113.{i}")}))
+            .await;
+    }
+    assert_eq!(app.balance(mei, "coupon:bouquet").await, 1);
+    assert_eq!(app.balance(f, "coupon:bouquet").await, 1);
+
+    spec["rewards"][1]["side"] = json!("invitee");
+    let (s, e) = app.post("/api/v1/programs", spec).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("rewards[1].stage")),
+        "{e}"
+    );
 }

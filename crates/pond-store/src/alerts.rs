@@ -142,3 +142,19 @@ pub async fn terms(tx: &mut Tx) -> Result<Vec<(String, f64)>> {
     .fetch_all(c)
     .await)?)
 }
+
+/// The alert raised for one message, if any (to announce it as a webhook).
+pub async fn of_message(
+    tx: &mut Tx,
+    group_id: i64,
+    event_at: i64,
+    event_id: i64,
+) -> Result<Option<Alert>> {
+    let sql = format!("{SELECT} WHERE a.group_id = $1 AND a.event_at = $2 AND a.event_id = $3");
+    Ok(on_conn!(tx, |c| sqlx::query_as(&sql)
+        .bind(group_id)
+        .bind(event_at)
+        .bind(event_id)
+        .fetch_optional(c)
+        .await)?)
+}

@@ -190,3 +190,31 @@ pub async fn inviter_rewarded(tx: &mut Tx, program: i64, inviter: i64) -> Result
     .await)?;
     Ok(u32::try_from(n).unwrap_or(u32::MAX))
 }
+
+/// How many of this inviter's direct referrals in the program have
+/// qualified (milestones count these), and the milestone stages already
+/// paid to them (not voided).
+pub async fn milestone_progress(
+    tx: &mut Tx,
+    program: i64,
+    inviter: i64,
+) -> Result<(u32, Vec<String>)> {
+    let qualified: i64 = on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM referrals
+         WHERE program_id = $1 AND inviter_id = $2 AND qualified_at IS NOT NULL"
+    )
+    .bind(program)
+    .bind(inviter)
+    .fetch_one(c)
+    .await)?;
+    let paid: Vec<String> = on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT DISTINCT stage FROM rewards
+         WHERE program_id = $1 AND member_id = $2 AND side = 'inviter'
+           AND stage LIKE 'milestone:%' AND status <> 'voided'"
+    )
+    .bind(program)
+    .bind(inviter)
+    .fetch_all(c)
+    .await)?;
+    Ok((u32::try_from(qualified).unwrap_or(u32::MAX), paid))
+}

@@ -154,6 +154,19 @@ pub fn parse(xml: &str) -> Result<Event, EventError> {
     })
 }
 
+/// The `Encrypt` field of a callback's outer XML envelope: the ciphertext
+/// to check and open with [`crate::Crypt::open`].
+pub fn encrypted(envelope: &str) -> Result<String, EventError> {
+    fields(envelope)?
+        .fields
+        .remove("Encrypt")
+        .filter(|e| !e.is_empty())
+        .ok_or_else(|| EventError::Missing {
+            event: "callback envelope".into(),
+            field: "Encrypt",
+        })
+}
+
 struct Fields {
     /// Direct children of `<xml>`, by name.
     fields: HashMap<String, String>,

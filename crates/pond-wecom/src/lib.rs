@@ -15,7 +15,7 @@
 
 pub mod event;
 
-pub use event::{Event, EventError, parse};
+pub use event::{Event, EventError, encrypted, parse};
 
 use aes::cipher::{BlockDecryptMut, BlockEncryptMut, KeyIvInit, block_padding::NoPadding};
 use base64::Engine;
@@ -23,6 +23,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::{GeneralPurpose, GeneralPurposeConfig, STANDARD};
 use rand::RngCore;
 use sha1::{Digest, Sha1};
+use subtle::ConstantTimeEq;
 
 type Decryptor = cbc::Decryptor<aes::Aes256>;
 type Encryptor = cbc::Encryptor<aes::Aes256>;
@@ -112,7 +113,7 @@ impl Crypt {
         encrypted: &str,
     ) -> Result<String, Error> {
         let expected = self.signature(timestamp, nonce, encrypted);
-        if !constant_time_eq(expected.as_bytes(), msg_signature.trim().as_bytes()) {
+        if !bool::from(expected.as_bytes().ct_eq(msg_signature.trim().as_bytes())) {
             return Err(Error::BadSignature);
         }
         self.decrypt(encrypted)
@@ -183,11 +184,6 @@ impl Crypt {
         iv.copy_from_slice(&self.key[..16]);
         iv
     }
-}
-
-/// Compares two signatures without leaking where they differ.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 #[cfg(test)]

@@ -81,6 +81,9 @@ pub enum Command {
     /// The trust budget: `pond trust show|ask|report`.
     #[command(subcommand)]
     Trust(crate::trust::TrustCmd),
+    /// Outbound webhooks: `pond webhook add|list|deliveries`.
+    #[command(subcommand)]
+    Webhook(crate::webhooks::WebhookCmd),
     /// Complaints caught in groups.
     Alerts {
         /// open, acknowledged, resolved or all.
@@ -109,6 +112,23 @@ pub struct ServeArgs {
     /// pass the same to Telegram's setWebhook as `secret_token`.
     #[arg(long, env = "POND_TELEGRAM_SECRET", hide_env_values = true)]
     pub telegram_secret: Option<String>,
+    /// Sign-ups the hosted join page (`/join`) takes from one IP per hour.
+    #[arg(long, env = "POND_JOIN_PER_HOUR", default_value_t = 10)]
+    pub join_per_hour: u32,
+    /// The WeCom callback's Token (`GET/POST /hooks/wecom`); the hook is on
+    /// when the token, the EncodingAESKey and the corp id are all given.
+    #[arg(long, env = "POND_WECOM_TOKEN", hide_env_values = true)]
+    pub wecom_token: Option<String>,
+    /// The WeCom callback's EncodingAESKey (43 characters).
+    #[arg(long, env = "POND_WECOM_AES_KEY", hide_env_values = true)]
+    pub wecom_aes_key: Option<String>,
+    /// The shop's WeCom corp id: callbacks addressed to another are refused.
+    #[arg(long, env = "POND_WECOM_CORP_ID")]
+    pub wecom_corp_id: Option<String>,
+    /// The font file for names on member posters (.ttf, .otf or .ttc;
+    /// default: a system CJK font such as Debian's fonts-noto-cjk).
+    #[arg(long, env = "POND_POSTER_FONT")]
+    pub poster_font: Option<std::path::PathBuf>,
 }
 
 impl ServeArgs {
@@ -125,8 +145,26 @@ impl ServeArgs {
                 .telegram_secret
                 .as_deref()
                 .and_then(pond_server::hooks::HookSecret::new),
+            wecom: self.wecom()?,
+            join_per_hour: self.join_per_hour,
+            poster_font: self.poster_font.clone(),
             ..Config::default()
         })
+    }
+}
+
+impl ServeArgs {
+    /// The WeCom callback settings: all three values, or none.
+    fn wecom(&self) -> Result<Option<pond_wecom::Crypt>> {
+        match (&self.wecom_token, &self.wecom_aes_key, &self.wecom_corp_id) {
+            (None, None, None) => Ok(None),
+            (Some(token), Some(key), Some(corp)) => pond_wecom::Crypt::new(token, key, corp)
+                .map(Some)
+                .map_err(|e| anyhow::anyhow!("POND_WECOM_AES_KEY: {e}")),
+            _ => bail!(
+                "the WeCom callback needs all three of POND_WECOM_TOKEN, POND_WECOM_AES_KEY and POND_WECOM_CORP_ID"
+            ),
+        }
     }
 }
 
@@ -280,7 +318,7 @@ fn print<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
-fn fail(e: ApiError) -> anyhow::Error {
+pub(crate) fn fail(e: ApiError) -> anyhow::Error {
     match e.field {
         Some(f) => anyhow::anyhow!("{} ({}, field {f})", e.message, e.code),
         None => anyhow::anyhow!("{} ({})", e.message, e.code),

@@ -7,6 +7,7 @@ mod demo;
 mod growth;
 mod simulate;
 mod trust;
+mod webhooks;
 
 use anyhow::{Context, Result};
 use clap::Parser;
@@ -111,6 +112,12 @@ async fn run(cli: Cli) -> Result<()> {
             r
         }
         Command::Simulate(a) => simulate::run(&a, &url, cli.time_zone.as_deref()).await,
+        Command::Webhook(cmd) => {
+            let store = open(&url).await?;
+            let r = webhooks::run(&store, cmd).await;
+            store.close().await;
+            r
+        }
         Command::Trust(cmd) => {
             let store = open(&url).await?;
             let r = trust::run(&store, cmd).await;

@@ -1,7 +1,7 @@
 //! `/api/v1/alerts` and `/api/v1/complaint-terms`: complaints caught in
 //! groups, worked as a queue, and the shop's own complaint words.
 
-use super::params::{Id, Q, limit};
+use super::params::{Id, Q, limit, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -33,17 +33,11 @@ pub async fn list(
     _: Caller,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Vec<Alert>>> {
-    let state = match q.state.as_deref().unwrap_or("open") {
-        "all" => None,
-        s @ ("open" | "acknowledged" | "resolved") => Some(s),
-        other => {
-            return Err(ApiError::bad_request(
-                "invalid_query",
-                format!("state `{other}`: use open, acknowledged, resolved or all"),
-            )
-            .field("state"));
-        }
-    };
+    let state = state_filter(
+        q.state.as_deref(),
+        "open",
+        &["open", "acknowledged", "resolved"],
+    )?;
     let mut tx = app.store.read().await?;
     Ok(Json(
         pond_store::alerts::list(&mut tx, state, limit(q.limit)).await?,

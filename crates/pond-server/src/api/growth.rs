@@ -10,7 +10,8 @@ use crate::growth::{self, GrowthReport, Options, Period};
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
-use serde::Deserialize;
+use pond_store::contacts::ByState;
+use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 /// The growth report's period and options.
@@ -78,6 +79,52 @@ pub async fn funnel(
     let period = period(&app, q.from.as_deref(), q.to.as_deref(), 30)?;
     let mut tx = app.store.read().await?;
     Ok(Json(funnel::report(&mut tx, period).await?))
+}
+
+/// Customers adding and deleting the shop's staff (WeCom callbacks).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ContactsReport {
+    /// First day.
+    #[schema(value_type = String)]
+    pub from: jiff::civil::Date,
+    /// Last day, inclusive.
+    #[schema(value_type = String)]
+    pub to: jiff::civil::Date,
+    /// Customers who added staff: acceptance.
+    pub added: i64,
+    /// Customers who deleted staff or were deleted: churn.
+    pub removed: i64,
+    /// `added - removed`.
+    pub net: i64,
+    /// Per entry point (`state` tag of the live code or contact way; empty
+    /// for customers who came another way), most additions first.
+    #[schema(value_type = Vec<Object>)]
+    pub by_state: Vec<ByState>,
+}
+
+/// Acceptance and churn of customer contacts, per entry point, from the
+/// WeCom `change_external_contact` callbacks.
+#[utoipa::path(get, path = "/api/v1/contacts", tag = "growth", params(FunnelQuery),
+    responses((status = 200, body = ContactsReport), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn contacts(
+    State(app): State<App>,
+    _: Caller,
+    Q(q): Q<FunnelQuery>,
+) -> ApiResult<Json<ContactsReport>> {
+    let period = period(&app, q.from.as_deref(), q.to.as_deref(), 30)?;
+    let mut tx = app.store.read().await?;
+    let by_state = pond_store::contacts::by_state(&mut tx, period.from_ms, period.to_ms).await?;
+    let added = by_state.iter().map(|s| s.added).sum();
+    let removed = by_state.iter().map(|s| s.removed).sum();
+    Ok(Json(ContactsReport {
+        from: period.from,
+        to: period.to,
+        added,
+        removed,
+        net: added - removed,
+        by_state,
+    }))
 }
 
 fn period(app: &App, from: Option<&str>, to: Option<&str>, days: i64) -> ApiResult<Period> {

@@ -3,12 +3,16 @@
 mod alerts;
 mod groups;
 mod growth;
+mod livecodes;
 mod members;
+mod notices;
 mod params;
+mod posters;
 mod programs;
 mod referrals;
 mod simulate;
 mod trust;
+pub mod webhooks;
 
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::{App, BODY_LIMIT, redirect};
@@ -23,7 +27,7 @@ pub fn openapi_json() -> String {
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::IntoResponse;
-use axum::routing::{get, post};
+use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
 use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::trace::TraceLayer;
@@ -45,11 +49,17 @@ use utoipa::{Modify, OpenApi};
         simulate::simulate, simulate::plot, simulate::fit,
         trust::ask, trust::member, trust::can_ask, trust::member_signal, trust::group,
         trust::group_signal, trust::program,
-        growth::report, growth::funnel,
+        growth::report, growth::funnel, growth::contacts,
+        notices::list, notices::resolve,
+        webhooks::create, webhooks::list, webhooks::get_one, webhooks::disable, webhooks::enable,
+        webhooks::deliveries, webhooks::delivery, webhooks::replay,
+        livecodes::create, livecodes::list, livecodes::get_one, livecodes::patch,
+        livecodes::add_target, livecodes::patch_target, livecodes::put_qr,
+        posters::put_template, posters::get_template, posters::member_poster,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
-    tags((name = "programs"), (name = "members"), (name = "referrals"), (name = "events"), (name = "groups"), (name = "trust")),
+    tags((name = "programs"), (name = "members"), (name = "referrals"), (name = "events"), (name = "groups"), (name = "trust"), (name = "notices"), (name = "webhooks"), (name = "livecodes")),
 )]
 pub struct ApiDoc;
 
@@ -92,6 +102,7 @@ pub fn router(app: App) -> Router {
         .route("/groups/report", get(groups::report_all))
         .route("/groups/funnel", get(growth::funnel))
         .route("/growth", get(growth::report))
+        .route("/contacts", get(growth::contacts))
         .route("/groups/{id}", get(groups::get_one))
         .route("/groups/{id}/messages", get(groups::messages))
         .route("/groups/{id}/people", get(groups::people))
@@ -100,6 +111,22 @@ pub fn router(app: App) -> Router {
             post(groups::live).layer(DefaultBodyLimit::max(LIVE_BODY_LIMIT)),
         )
         .route("/groups/{id}/people/{person}/staff", post(groups::staff))
+        .route("/notices", get(notices::list))
+        .route("/notices/{id}/resolve", post(notices::resolve))
+        // Outbound webhooks (docs/webhooks.md).
+        .route("/webhooks", post(webhooks::create).get(webhooks::list))
+        .route("/webhooks/{id}", get(webhooks::get_one))
+        .route("/webhooks/{id}/disable", post(webhooks::disable))
+        .route("/webhooks/{id}/enable", post(webhooks::enable))
+        .route("/webhooks/{id}/deliveries", get(webhooks::deliveries))
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}",
+            get(webhooks::delivery),
+        )
+        .route(
+            "/webhooks/{id}/deliveries/{delivery_id}/replay",
+            post(webhooks::replay),
+        )
         .route("/alerts", get(alerts::list))
         .route("/alerts/{id}/acknowledge", post(alerts::acknowledge))
         .route("/alerts/{id}/resolve", post(alerts::resolve))
@@ -120,6 +147,29 @@ pub fn router(app: App) -> Router {
             "/imports",
             post(groups::import).layer(DefaultBodyLimit::disable()),
         )
+        // Live codes (docs/api.md, "Live codes").
+        .route("/livecodes", post(livecodes::create).get(livecodes::list))
+        .route(
+            "/livecodes/{code}",
+            get(livecodes::get_one).patch(livecodes::patch),
+        )
+        .route("/livecodes/{code}/targets", post(livecodes::add_target))
+        .route(
+            "/livecodes/{code}/targets/{target_id}",
+            patch(livecodes::patch_target),
+        )
+        .route(
+            "/livecodes/{code}/targets/{target_id}/qr",
+            put(livecodes::put_qr).layer(DefaultBodyLimit::max(livecodes::QR_LIMIT)),
+        )
+        // Member posters.
+        .route(
+            "/programs/{id}/poster",
+            put(posters::put_template)
+                .get(posters::get_template)
+                .layer(DefaultBodyLimit::max(posters::TEMPLATE_LIMIT)),
+        )
+        .route("/members/{id}/poster.png", get(posters::member_poster))
         .route("/simulate", post(simulate::simulate))
         .route("/simulate/plot", post(simulate::plot))
         .route("/simulate/fit", get(simulate::fit))
@@ -130,9 +180,23 @@ pub fn router(app: App) -> Router {
         .route("/r/{code}", get(redirect::follow))
         .route("/r/{code}/qr.svg", get(redirect::qr_svg))
         .route("/r/{code}/qr.png", get(redirect::qr_png))
+        .route("/r/{code}/poster.png", get(posters::link_poster))
+        .route("/j/{code}", get(crate::livecodes::page::follow))
+        .route("/j/{code}/qr.png", get(crate::livecodes::page::qr_png))
+        .route("/j/{code}/qr.svg", get(crate::livecodes::page::qr_svg))
+        .route(
+            "/j/{code}/qr/{file}",
+            get(crate::livecodes::page::target_qr),
+        )
         .route("/", get(crate::landing::page))
+        .route("/join", get(crate::join::form).post(crate::join::submit))
+        .route("/privacy", get(crate::join::privacy))
         .route("/healthz", get(|| async { "ok" }))
         .route("/hooks/telegram", post(crate::hooks::telegram))
+        .route(
+            "/hooks/wecom",
+            get(crate::hooks::wecom::verify).post(crate::hooks::wecom::event),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,6 +1,6 @@
 //! Path and query extractors that answer rejections in the API's error shape.
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiResult};
 use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
@@ -40,4 +40,22 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Q<T> {
 /// The page size asked for, clamped to 1..=200 (default 50).
 pub fn limit(asked: Option<i64>) -> i64 {
     asked.unwrap_or(50).clamp(1, 200)
+}
+
+/// A `state` filter of a list: `all` is no filter, one of `known` is
+/// itself, anything else a 400 naming the choices.
+pub fn state_filter<'a>(
+    asked: Option<&'a str>,
+    default: &'a str,
+    known: &[&'static str],
+) -> ApiResult<Option<&'a str>> {
+    match asked.unwrap_or(default) {
+        "all" => Ok(None),
+        s if known.contains(&s) => Ok(Some(s)),
+        other => Err(ApiError::bad_request(
+            "invalid_query",
+            format!("state `{other}`: use {} or all", known.join(", ")),
+        )
+        .field("state")),
+    }
 }

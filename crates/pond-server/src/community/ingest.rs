@@ -415,6 +415,28 @@ async fn store_batch(
     for a in &alerts {
         if pond_store::alerts::raise(tx, a, now).await? {
             added.alerts += 1;
+            // Only a newly raised alert is announced: a repeated import or
+            // a retried batch raises nothing and sends nothing.
+            if let Some(alert) =
+                pond_store::alerts::of_message(tx, a.group_id, a.event_at, a.event_id).await?
+            {
+                crate::webhooks::emit(
+                    tx,
+                    crate::webhooks::EventType::ComplaintOpened,
+                    serde_json::json!({
+                        "alert_id": alert.id,
+                        "group_id": alert.group_id,
+                        "group_name": alert.group_name,
+                        "sender": alert.sender,
+                        "text": alert.text,
+                        "score": alert.score,
+                        "audience": alert.audience,
+                        "posted_at": pond_store::time::ts(alert.event_at).to_string(),
+                    }),
+                    now,
+                )
+                .await?;
+            }
         }
     }
     Ok((known, added))

@@ -2,6 +2,8 @@
 
 #![allow(dead_code, clippy::unwrap_used)]
 
+pub mod browser;
+
 use pond_server::{Application, Config};
 use pond_store::testing::TestDb;
 use serde_json::{Value, json};

@@ -1,4 +1,5 @@
-//! Doors that chat platforms call: the Telegram bot webhook.
+//! Doors that chat platforms call: the Telegram bot webhook here, the
+//! WeCom callback in [`wecom`].
 //!
 //! Telegram signs nothing; it echoes the secret token given to `setWebhook`
 //! in `X-Telegram-Bot-Api-Secret-Token`. A request without the right token
@@ -9,6 +10,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
 use jiff::Timestamp;
+use subtle::ConstantTimeEq;
+
+pub mod wecom;
 
 use crate::App;
 use crate::community::ingest::Ingest;
@@ -27,13 +31,7 @@ impl HookSecret {
 
     /// Whether `given` is the secret, compared in constant time.
     fn matches(&self, given: &[u8]) -> bool {
-        let want = self.0.as_bytes();
-        want.len() == given.len()
-            && want
-                .iter()
-                .zip(given)
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        bool::from(self.0.as_bytes().ct_eq(given))
     }
 }
 

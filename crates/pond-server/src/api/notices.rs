@@ -1,0 +1,63 @@
+//! `/api/v1/notices`: what the operator must act on that is not a
+//! complaint (a live code with no group left, a disabled webhook endpoint).
+
+use super::params::{Id, Q, limit, state_filter};
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{Caller, Write};
+use crate::{App, write};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use pond_store::notices::Notice;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+/// Which notices.
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ListQuery {
+    /// open (default), resolved or all.
+    pub state: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<i64>,
+}
+
+/// Operator notices, newest first.
+#[utoipa::path(get, path = "/api/v1/notices", tag = "notices", params(ListQuery),
+    responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn list(
+    State(app): State<App>,
+    _: Caller,
+    Q(q): Q<ListQuery>,
+) -> ApiResult<Json<Vec<Notice>>> {
+    let state = state_filter(q.state.as_deref(), "open", &["open", "resolved"])?;
+    let mut tx = app.store.read().await?;
+    Ok(Json(
+        pond_store::notices::list(&mut tx, state, limit(q.limit)).await?,
+    ))
+}
+
+/// Resolve a notice: the condition was dealt with. If it comes back, a new
+/// notice is raised.
+#[utoipa::path(post, path = "/api/v1/notices/{id}/resolve", tag = "notices", request_body = super::alerts::Decision,
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn resolve(
+    State(app): State<App>,
+    Id(id): Id,
+    w: Write<super::alerts::Decision>,
+) -> ApiResult<Response> {
+    let now = app.now();
+    write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
+        Box::pin(async move {
+            if !pond_store::notices::resolve(tx, id, now).await? {
+                return Err(ApiError::not_found("open notice"));
+            }
+            pond_store::notices::get(tx, id)
+                .await?
+                .ok_or_else(|| ApiError::not_found("notice"))
+        })
+    })
+    .await
+}
