@@ -48,14 +48,14 @@ impl Lang {
         }
     }
 
-    fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+    pub(crate) fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Zh => zh,
             Lang::En => en,
         }
     }
 
-    fn code(self) -> &'static str {
+    pub(crate) fn code(self) -> &'static str {
         self.t("zh", "en")
     }
 }

@@ -8,6 +8,7 @@
 
 pub mod api;
 pub mod community;
+pub mod console;
 pub mod error;
 pub mod events;
 pub mod extract;
@@ -139,6 +140,11 @@ pub struct App {
     pub complaints: Arc<RwLock<Arc<pond_complaints::Classifier>>>,
     /// Sign-ups per hashed IP on the hosted join page.
     pub join_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Console login attempts per hashed IP.
+    pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// The one-time code the first-run setup page asks for; printed by
+    /// `pond serve` while there is no account.
+    pub setup_code: Arc<str>,
     tokens: Arc<RwLock<HashMap<String, (String, Instant)>>>,
     /// Loaded on the first poster: a CJK font file is tens of megabytes.
     poster_font: Arc<OnceLock<Option<ab_glyph::FontArc>>>,
@@ -164,6 +170,11 @@ impl App {
             join_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_hour(
                 per_hour,
             ))),
+            // Ten tries a minute per IP: plenty for a person, slow for a guesser.
+            login_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(10).unwrap_or(std::num::NonZeroU32::MIN),
+            ))),
+            setup_code: console::auth::setup_code().into(),
             complaints: Arc::new(RwLock::new(complaints)),
             time_zone,
             store,

@@ -41,6 +41,7 @@ pub mod testing;
 pub mod time;
 pub mod tokens;
 pub mod trust;
+pub mod users;
 pub mod webhooks;
 mod writer;
 

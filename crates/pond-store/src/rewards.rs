@@ -218,3 +218,30 @@ pub async fn milestone_progress(
     .await)?;
     Ok((u32::try_from(qualified).unwrap_or(u32::MAX), paid))
 }
+
+/// Rewards created in `[from, to)`, per status and unit: how many and how
+/// much (for the console's overview).
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct Totals {
+    /// pending, approved, voided, ...
+    pub status: String,
+    /// The reward's unit.
+    pub unit: String,
+    /// How many rewards.
+    pub count: i64,
+    /// Their sum.
+    pub amount: i64,
+}
+
+/// See [`Totals`].
+pub async fn totals(tx: &mut Tx, from: Timestamp, to: Timestamp) -> Result<Vec<Totals>> {
+    Ok(on_conn!(tx, |c| sqlx::query_as(
+        "SELECT status, unit, COUNT(*) AS count, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS amount
+         FROM rewards WHERE created_at >= $1 AND created_at < $2
+         GROUP BY status, unit ORDER BY status, unit"
+    )
+    .bind(crate::time::ms(from))
+    .bind(crate::time::ms(to))
+    .fetch_all(c)
+    .await)?)
+}

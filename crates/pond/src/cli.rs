@@ -54,6 +54,9 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCmd),
+    /// Console accounts: `pond user create|list|password`.
+    #[command(subcommand)]
+    User(crate::users::UserCmd),
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
     /// Read one message per line on stdin; write one JSON object per line

@@ -21,6 +21,9 @@ const ENGLISH: &[&str] = &[
     "Amy", "Ben", "Chloe", "Daisy", "Ethan", "Fiona", "Grace", "Iris", "Lily", "Rose",
 ];
 
+/// The demo owner's password (the demo is for a laptop, not the internet).
+pub const PASSWORD: &str = "pond-demo";
+
 fn err(e: ApiError) -> anyhow::Error {
     anyhow::anyhow!("{}: {}", e.code, e.message)
 }

@@ -7,6 +7,7 @@ mod demo;
 mod growth;
 mod simulate;
 mod trust;
+mod users;
 mod webhooks;
 
 use anyhow::{Context, Result};
@@ -77,12 +78,30 @@ async fn run(cli: Cli) -> Result<()> {
             let token = demo::fill(app.app(), d.days).await?;
             println!("Demo data is in {}", path.display());
             println!("API token: {token}");
+            if users::none_yet(app.app()).await? {
+                pond_server::console::auth::create_user(
+                    &app.app().store,
+                    "demo",
+                    demo::PASSWORD,
+                    pond_server::console::Role::Owner,
+                    jiff::Timestamp::now(),
+                )
+                .await
+                .map_err(anyhow::Error::msg)?;
+            }
+            println!("Console login: demo / {}", demo::PASSWORD);
             serve_app(app).await
         }
         Command::Migrate => {
             open(&url).await?;
             println!("migrations applied to {url}");
             Ok(())
+        }
+        Command::User(cmd) => {
+            let store = open(&url).await?;
+            let r = users::run(&store, cmd).await;
+            store.close().await;
+            r
         }
         Command::Token(cmd) => {
             let store = open(&url).await?;
@@ -142,6 +161,15 @@ async fn serve(store: Store, config: Config) -> Result<()> {
 
 async fn serve_app(app: Application) -> Result<()> {
     println!("Pond is running at {}", app.url());
+    println!("Console: {}/console", app.url());
+    if users::none_yet(app.app()).await? {
+        println!(
+            "No console account yet: open {}/console/setup?code={} to create the owner,\n\
+             or run `pond user create --username NAME` (owner by default).",
+            app.url(),
+            app.app().setup_code
+        );
+    }
     println!("Press Ctrl-C to stop.");
     app.run_until(async {
         let _ = tokio::signal::ctrl_c().await;

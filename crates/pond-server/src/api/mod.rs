@@ -197,6 +197,7 @@ pub fn router(app: App) -> Router {
             "/hooks/wecom",
             get(crate::hooks::wecom::verify).post(crate::hooks::wecom::event),
         )
+        .merge(crate::console::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -1,0 +1,49 @@
+//! The operator console: server-rendered pages under `/console`, in 中文
+//! and English, behind a login. Every page is plain HTML and CSS with its
+//! charts drawn on the server as inline SVG, so it needs no script, no Node
+//! build and no asset outside the binary.
+//!
+//! Each page module owns its routes' handlers; they read through the same
+//! store calls as the API and change things through the same transaction
+//! scripts, so the console and the API cannot drift. Handlers take a
+//! [`Ctx`] (a logged-in session) to read and a [`Form`] (a session plus a
+//! checked CSRF token) to change anything, and ask [`Ctx::require`] for
+//! the role a change needs: the server refuses, not only the buttons.
+
+pub mod assets;
+pub mod auth;
+pub mod charts;
+pub mod fmt;
+pub mod overview;
+mod page;
+
+pub use auth::Role;
+pub use page::{Ctx, Form, Nav, NoFields, PageError, PageResult, csrf_field, layout};
+
+use crate::App;
+use axum::Router;
+use axum::routing::{get, post};
+
+/// The console's routes, to be merged at the root.
+pub fn router() -> Router<App> {
+    Router::new()
+        .route("/console", get(overview::page))
+        .route("/console/", get(overview::page))
+        .route("/console/login", get(auth::login_form).post(auth::login))
+        .route("/console/logout", post(auth::logout))
+        .route("/console/setup", get(auth::setup_form).post(auth::setup))
+        .route("/console/lang", get(auth::switch_language))
+        .route("/console/assets/{file}", get(assets::serve))
+}
+
+/// A group state's name in the page's language.
+pub fn state_label(l: crate::join::Lang, state: &str) -> &'static str {
+    match state {
+        "new" => l.t("新群", "new"),
+        "active" => l.t("活跃", "active"),
+        "declining" => l.t("衰退", "declining"),
+        "dormant" => l.t("沉寂", "dormant"),
+        "dead" => l.t("已死", "dead"),
+        _ => l.t("未知", "unknown"),
+    }
+}
