@@ -13,9 +13,18 @@
 pub mod assets;
 pub mod auth;
 pub mod charts;
+pub mod complaints;
+pub mod customer;
 pub mod fmt;
+pub mod groups;
+pub mod imports;
+pub mod members;
 pub mod overview;
 mod page;
+pub mod programs;
+pub mod review;
+pub mod settings;
+pub mod simulator;
 
 pub use auth::Role;
 pub use page::{Ctx, Form, Nav, NoFields, PageError, PageResult, csrf_field, layout};
@@ -34,6 +43,15 @@ pub fn router() -> Router<App> {
         .route("/console/setup", get(auth::setup_form).post(auth::setup))
         .route("/console/lang", get(auth::switch_language))
         .route("/console/assets/{file}", get(assets::serve))
+        .merge(programs::routes())
+        .merge(review::routes())
+        .merge(members::routes())
+        .merge(customer::routes())
+        .merge(groups::routes())
+        .merge(complaints::routes())
+        .merge(imports::routes())
+        .merge(simulator::routes())
+        .merge(settings::routes())
 }
 
 /// A group state's name in the page's language.

@@ -74,6 +74,11 @@ pub async fn open(width: u32) -> Option<Browser> {
             "mobileEmulation": {"deviceMetrics": {"width": width, "height": 812, "pixelRatio": 2.0}},
         }),
     );
+    // Keep the page's console messages, so tests can assert there are no errors.
+    caps.insert(
+        "goog:loggingPrefs".into(),
+        serde_json::json!({"browser": "ALL"}),
+    );
     let url = format!("http://127.0.0.1:{port}");
     for _ in 0..100 {
         let mut builder = ClientBuilder::new(HttpConnector::new());
@@ -94,4 +99,48 @@ pub async fn screenshot(b: &Browser, name: &str) {
     std::fs::create_dir_all(&dir).unwrap();
     let png = b.client.screenshot().await.unwrap();
     std::fs::write(dir.join(format!("{name}.png")), png).unwrap();
+}
+
+/// chromedriver's log endpoint: the browser console since the last call.
+#[derive(Debug)]
+struct BrowserLog;
+
+impl fantoccini::wd::WebDriverCompatibleCommand for BrowserLog {
+    fn endpoint(
+        &self,
+        base: &url::Url,
+        session: Option<&str>,
+    ) -> Result<url::Url, url::ParseError> {
+        base.join(&format!("session/{}/se/log", session.unwrap_or_default()))
+    }
+
+    fn method_and_body(&self, _: &url::Url) -> (http::Method, Option<String>) {
+        (http::Method::POST, Some(r#"{"type":"browser"}"#.into()))
+    }
+}
+
+/// The errors (SEVERE entries) in the browser console since the last call:
+/// failed loads, script errors, refused styles.
+pub async fn console_errors(b: &Browser) -> Vec<String> {
+    let log = b.client.issue_cmd(BrowserLog).await.unwrap();
+    log.as_array()
+        .into_iter()
+        .flatten()
+        .filter(|e| e["level"] == "SEVERE")
+        .map(|e| e["message"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// Whether the page is wider than the viewport (something overflows and
+/// a phone would scroll sideways).
+pub async fn overflows(b: &Browser) -> bool {
+    let v = b
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth > window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    v.as_bool().unwrap_or(true)
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 pub mod browser;
+pub mod console;
 
 use pond_server::{Application, Config};
 use pond_store::testing::TestDb;
