@@ -146,6 +146,9 @@ pub struct App {
     /// `pond serve` while there is no account.
     pub setup_code: Arc<str>,
     tokens: Arc<RwLock<HashMap<String, (String, Instant)>>>,
+    /// The lifecycle thresholds in force: the console's saved ones, else
+    /// the configured ones. Changed live from the settings page.
+    lifecycle: Arc<RwLock<pond_community::lifecycle::Thresholds>>,
     /// Loaded on the first poster: a CJK font file is tens of megabytes.
     poster_font: Arc<OnceLock<Option<ab_glyph::FontArc>>>,
 }
@@ -164,6 +167,9 @@ impl App {
             .await
             .map_err(|e| pond_store::StoreError::Config(e.message))?;
         let complaints = community::alerts::classifier(&store).await?;
+        let lifecycle = console::settings::saved_lifecycle(&store)
+            .await?
+            .unwrap_or_else(|| config.lifecycle.clone());
         let per_hour =
             std::num::NonZeroU32::new(config.join_per_hour).unwrap_or(std::num::NonZeroU32::MIN);
         Ok(App {
@@ -182,6 +188,7 @@ impl App {
             public_url: public_url.trim_end_matches('/').into(),
             hash_key: hash_key.into(),
             tokens: Arc::default(),
+            lifecycle: Arc::new(RwLock::new(lifecycle)),
             poster_font: Arc::default(),
         })
     }
@@ -220,6 +227,22 @@ impl App {
                     .ok()
             })
             .unwrap_or(Timestamp::MIN)
+    }
+
+    /// The group lifecycle thresholds in force.
+    pub fn lifecycle(&self) -> pond_community::lifecycle::Thresholds {
+        self.lifecycle
+            .read()
+            .map(|t| t.clone())
+            .unwrap_or_else(|poisoned| poisoned.into_inner().clone())
+    }
+
+    /// Puts new lifecycle thresholds in force (already saved by the caller).
+    pub fn set_lifecycle(&self, thresholds: pond_community::lifecycle::Thresholds) {
+        match self.lifecycle.write() {
+            Ok(mut t) => *t = thresholds,
+            Err(poisoned) => *poisoned.into_inner() = thresholds,
+        }
     }
 
     /// A keyed hash of a personal value (IP, user agent, device id).

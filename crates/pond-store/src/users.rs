@@ -172,3 +172,27 @@ pub async fn close_session(tx: &mut Tx, token_hash: &str, now: Timestamp) -> Res
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Disables or re-enables an account; disabling ends its sessions.
+/// Answers false when there is no such account.
+pub async fn set_disabled(tx: &mut Tx, id: i64, disabled: bool, now: Timestamp) -> Result<bool> {
+    let at = disabled.then(|| ms(now));
+    let n = on_conn!(tx, |c| sqlx::query(
+        "UPDATE users SET disabled_at = $2 WHERE id = $1"
+    )
+    .bind(id)
+    .bind(at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if disabled {
+        on_conn!(tx, |c| sqlx::query(
+            "DELETE FROM console_sessions WHERE user_id = $1"
+        )
+        .bind(id)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    Ok(n == 1)
+}

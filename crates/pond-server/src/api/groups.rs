@@ -79,7 +79,7 @@ pub async fn get_one(
 async fn run_report(app: &App, as_of: Option<Date>, only: Option<i64>) -> ApiResult<GroupsReport> {
     let as_of = as_of.unwrap_or_else(|| app.time_zone.to_datetime(Timestamp::now()).date());
     let mut tx = app.store.read().await?;
-    report::groups(&mut tx, &app.time_zone, as_of, &app.config.lifecycle, only).await
+    report::groups(&mut tx, &app.time_zone, as_of, &app.lifecycle(), only).await
 }
 
 /// Paging for messages.

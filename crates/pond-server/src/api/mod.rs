@@ -10,7 +10,7 @@ mod params;
 mod posters;
 mod programs;
 mod referrals;
-mod simulate;
+pub(crate) mod simulate;
 mod trust;
 pub mod webhooks;
 

@@ -120,7 +120,7 @@ async fn load(app: &App) -> ApiResult<ReferralGraph> {
 
 /// Loads the history if the request needs it, plans, and runs the
 /// simulation on a blocking thread, one at a time.
-async fn outcome(app: &App, req: SimulateRequest) -> ApiResult<Outcome> {
+pub(crate) async fn outcome(app: &App, req: SimulateRequest) -> ApiResult<Outcome> {
     let wants_fit = (req.k.is_none() && req.conversion.is_none()) || req.cycle_days.is_none();
     let wants_graph = req.graph == Some(GraphKind::Referrals);
     let history = if wants_fit || wants_graph {

@@ -98,3 +98,46 @@ pub fn short(v: f64) -> String {
         format!("{v:.2}")
     }
 }
+
+/// A mean curve over days with its 5–95 % band shaded: a simulated
+/// campaign's members by day.
+pub fn band(points: &[pond_growth::simulate::CurvePoint], label: &str) -> Markup {
+    if points.is_empty() {
+        return html! {};
+    }
+    svg(SIZE, label, |root| {
+        let x_max = points.iter().map(|p| p.day).fold(1.0_f64, f64::max);
+        let y_max = points
+            .iter()
+            .map(|p| p.p95.max(p.mean))
+            .fold(1.0_f64, f64::max)
+            * 1.1;
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(root)
+            .margin(12)
+            .x_label_area_size(28)
+            .y_label_area_size(52)
+            .build_cartesian_2d(0.0..x_max, 0.0..y_max)?;
+        chart
+            .configure_mesh()
+            .x_labels(8)
+            .x_label_formatter(&|d| format!("{d:.0}"))
+            .y_label_formatter(&|v| short(*v))
+            .label_style(("sans-serif", 13))
+            .draw()?;
+        let outline: Vec<(f64, f64)> = points
+            .iter()
+            .map(|p| (p.day, p.p95))
+            .chain(points.iter().rev().map(|p| (p.day, p.p05)))
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(
+            outline,
+            RGBColor(165, 214, 167).mix(0.6).filled(),
+        )))?;
+        chart.draw_series(LineSeries::new(
+            points.iter().map(|p| (p.day, p.mean)),
+            SERIES.stroke_width(3),
+        ))?;
+        Ok(())
+    })
+}

@@ -40,15 +40,10 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
         jiff::Timestamp::from_millisecond(period.to_ms).unwrap_or_default(),
     )
     .await?;
-    let census = crate::community::report::groups(
-        &mut tx,
-        &app.time_zone,
-        today,
-        &app.config.lifecycle,
-        None,
-    )
-    .await?
-    .census;
+    let census =
+        crate::community::report::groups(&mut tx, &app.time_zone, today, &app.lifecycle(), None)
+            .await?
+            .census;
     let complaints = pond_store::alerts::list(&mut tx, Some("open"), 5).await?;
     let open_complaints = pond_store::alerts::list(&mut tx, Some("open"), 1000)
         .await?

@@ -19,14 +19,9 @@ pub async fn check(app: &App) -> Result<usize, ApiError> {
     let now = app.now();
     let as_of = app.time_zone.to_datetime(now).date();
     let mut tx = app.store.read().await?;
-    let report = crate::community::report::groups(
-        &mut tx,
-        &app.time_zone,
-        as_of,
-        &app.config.lifecycle,
-        None,
-    )
-    .await?;
+    let report =
+        crate::community::report::groups(&mut tx, &app.time_zone, as_of, &app.lifecycle(), None)
+            .await?;
     let known: HashMap<i64, String> = pond_store::webhooks::group_states(&mut tx)
         .await?
         .into_iter()

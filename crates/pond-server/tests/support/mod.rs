@@ -15,6 +15,8 @@ pub struct TestApp {
     pub token: String,
     pub http: reqwest::Client,
     pub store: pond_store::Store,
+    /// The console's one-time setup code (printed by `pond serve`).
+    pub setup_code: String,
     _db: TestDb,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
@@ -42,6 +44,7 @@ pub async fn spawn_with(db: TestDb, config: Config) -> TestApp {
     };
     let app = Application::build(store.clone(), config).await.unwrap();
     let base = app.url();
+    let setup_code = app.app().setup_code.to_string();
     let token = store
         .write(|tx| {
             Box::pin(pond_server::tokens::create(
@@ -65,6 +68,7 @@ pub async fn spawn_with(db: TestDb, config: Config) -> TestApp {
         token,
         http,
         store,
+        setup_code,
         _db: db,
         stop: Some(stop),
     }
