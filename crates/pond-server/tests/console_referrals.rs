@@ -592,6 +592,36 @@ async fn the_forms_refuse_and_save_over_http(db: TestDb) {
         .map(|r| r["stage"].as_str().unwrap())
         .collect();
     assert_eq!(stages, ["qualified", "qualified", "milestone:3"], "{after}");
+    // A custom qualifying event, set through the API, survives a form edit.
+    let mut custom = flowers();
+    custom["qualifying"] = json!({"type": "custom", "name": "attended_class"});
+    let c = app.program(custom).await;
+    let page = op
+        .get(app.url(&format!("/console/programs/{c}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains(r#"<option value="attended_class" selected>"#),
+        "{page}"
+    );
+    let mut keep: Vec<(&str, &str)> = edit
+        .iter()
+        .filter(|(k, _)| *k != "qualifying")
+        .copied()
+        .collect();
+    keep.push(("qualifying", "attended_class"));
+    let (s, _, page) = post(&op, &app, &format!("/console/programs/{c}"), &keep).await;
+    assert_eq!(s, 303, "{page}");
+    let (_, after) = app.get(&format!("/api/v1/programs/{c}")).await;
+    assert_eq!(
+        after["qualifying"],
+        json!({"type": "custom", "name": "attended_class"}),
+        "{after}"
+    );
     let (s, _, _) = post(&op, &app, "/console/programs/999999", &edit).await;
     assert_eq!(s, 404);
 

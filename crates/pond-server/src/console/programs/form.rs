@@ -70,6 +70,7 @@ impl ProgramForm {
         let (qualifying, min_amount) = match &s.qualifying {
             Qualifying::Signup => ("signup", 0),
             Qualifying::FirstPaidOrder { min_amount } => ("first_paid_order", *min_amount),
+            // Set through the API only; the form shows it and leaves it be.
             Qualifying::Custom { name } => (name.as_str(), 0),
         };
         ProgramForm {
@@ -132,22 +133,26 @@ impl ProgramForm {
                 "unit": unit(&self.depth2_unit, &unit(&self.inviter_unit, "points"))}));
         }
         let qualifying = match self.qualifying.as_str() {
-            "signup" => json!({"type": "signup"}),
-            _ => json!({"type": "first_paid_order",
-                        "min_amount": number("min_amount", &self.min_amount)?.unwrap_or(0)}),
+            "signup" => Some(json!({"type": "signup"})),
+            "first_paid_order" | "" => Some(json!({"type": "first_paid_order",
+                        "min_amount": number("min_amount", &self.min_amount)?.unwrap_or(0)})),
+            // A custom event the form cannot edit: left out, so an edit keeps it.
+            _ => None,
         };
         let mut spec = json!({
             "name": self.name.trim(),
             "rewards": rewards,
             "inviter_cap": number("cap", &self.cap)?,
-            "qualifying": qualifying,
             "hold_days": number("hold_days", &self.hold_days)?.unwrap_or(14),
             "attribution_window_days": number("window_days", &self.window_days)?.unwrap_or(30),
         });
-        if !self.status.is_empty()
-            && let Value::Object(m) = &mut spec
-        {
-            m.insert("status".into(), Value::String(self.status.clone()));
+        if let Value::Object(m) = &mut spec {
+            if !self.status.is_empty() {
+                m.insert("status".into(), Value::String(self.status.clone()));
+            }
+            if let Some(q) = qualifying {
+                m.insert("qualifying".into(), q);
+            }
         }
         Ok(spec)
     }
@@ -341,6 +346,9 @@ pub(super) fn program_form(
                 select name="qualifying" {
                     (opt("first_paid_order", &f.qualifying, l.t("首笔付款订单", "first paid order")))
                     (opt("signup", &f.qualifying, l.t("注册", "signup")))
+                    @if !["first_paid_order", "signup", ""].contains(&f.qualifying.as_str()) {
+                        (opt(&f.qualifying, &f.qualifying, &format!("{} `{}`", l.t("自定义事件", "custom event"), f.qualifying)))
+                    }
                 }
             }
             label { (l.t("最低订单金额（分）", "Minimum order (minor units, e.g. fen)"))
