@@ -281,3 +281,15 @@ pub async fn count_by_review(tx: &mut Tx, review: Review) -> Result<i64> {
     .fetch_one(c)
     .await)?)
 }
+
+/// The latest review decisions (approved or rejected), most recent first:
+/// the console's record under its review queue.
+pub async fn reviewed(tx: &mut Tx, limit: i64) -> Result<Vec<Referral>> {
+    let sql = format!(
+        "SELECT {COLUMNS} FROM referrals
+         WHERE review IN ('approved', 'rejected') AND reviewed_at IS NOT NULL
+         ORDER BY reviewed_at DESC, id DESC LIMIT $1"
+    );
+    let rows: Vec<Row> = on_conn!(tx, |c| sqlx::query_as(&sql).bind(limit).fetch_all(c).await)?;
+    rows.into_iter().map(decode).collect()
+}
