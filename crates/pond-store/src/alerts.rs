@@ -158,3 +158,13 @@ pub async fn of_message(
         .fetch_optional(c)
         .await)?)
 }
+
+/// How many alerts are in a state.
+pub async fn count(tx: &mut Tx, state: &str) -> Result<i64> {
+    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM complaint_alerts WHERE state = $1"
+    )
+    .bind(state)
+    .fetch_one(c)
+    .await)?)
+}

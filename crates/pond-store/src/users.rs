@@ -104,6 +104,9 @@ pub async fn set_password(tx: &mut Tx, username: &str, password_hash: &str) -> R
     Ok(n == 1)
 }
 
+/// A user's row followed by the session's CSRF token and expiry.
+type SessionRow = (i64, String, String, String, i64, Option<i64>, String, i64);
+
 /// A live session and its account.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Session {
@@ -142,17 +145,16 @@ pub async fn open_session(
 /// The live session with this hash, if it has not expired and its account
 /// is enabled.
 pub async fn session(tx: &mut Tx, token_hash: &str, now: Timestamp) -> Result<Option<Session>> {
-    let row: Option<(i64, String, String, String, i64, Option<i64>, String, i64)> =
-        on_conn!(tx, |c| sqlx::query_as(
-            "SELECT u.id, u.username, u.password_hash, u.role, u.created_at, u.disabled_at,
+    let row: Option<SessionRow> = on_conn!(tx, |c| sqlx::query_as(
+        "SELECT u.id, u.username, u.password_hash, u.role, u.created_at, u.disabled_at,
                     s.csrf, s.expires_at
              FROM console_sessions s JOIN users u ON u.id = s.user_id
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND u.disabled_at IS NULL"
-        )
-        .bind(token_hash)
-        .bind(ms(now))
-        .fetch_optional(c)
-        .await)?;
+    )
+    .bind(token_hash)
+    .bind(ms(now))
+    .fetch_optional(c)
+    .await)?;
     Ok(row.map(|(id, un, ph, role, ca, da, csrf, exp)| Session {
         user: decode((id, un, ph, role, ca, da)),
         csrf,

@@ -67,21 +67,34 @@ async fn main() {
     let demo = Demo(child);
     let mut lines = BufReader::new(stdout).lines();
     let url = loop {
-        let line = lines.next().expect("pond demo stopped before serving").unwrap();
+        let line = lines
+            .next()
+            .expect("pond demo stopped before serving")
+            .unwrap();
         if let Some(u) = line.strip_prefix("Pond is running at ") {
             break u.trim().to_string();
         }
     };
     // Keep draining stdout so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    println!("demo filled and serving in {:.1} s", started.elapsed().as_secs_f64());
+    println!(
+        "demo filled and serving in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
 
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let login = http.get(format!("{url}/console/login")).send().await.unwrap().text().await.unwrap();
+    let login = http
+        .get(format!("{url}/console/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     let csrf = login
         .split("name=\"csrf\" value=\"")
         .nth(1)
@@ -90,14 +103,21 @@ async fn main() {
         .to_string();
     let r = http
         .post(format!("{url}/console/login"))
-        .form(&[("csrf", csrf.as_str()), ("username", "demo"), ("password", "pond-demo")])
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("username", "demo"),
+            ("password", "pond-demo"),
+        ])
         .send()
         .await
         .unwrap();
     assert_eq!(r.status(), 303, "demo login");
 
     println!("{rounds} rounds per page (after one warm-up)");
-    println!("{:<32} {:>8} {:>8} {:>8} {:>9}", "page", "p50 ms", "p95 ms", "max ms", "bytes");
+    println!(
+        "{:<32} {:>8} {:>8} {:>8} {:>9}",
+        "page", "p50 ms", "p95 ms", "max ms", "bytes"
+    );
     let mut worst = Duration::ZERO;
     for page in PAGES {
         let get = |http: &reqwest::Client| {

@@ -45,9 +45,7 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
             .await?
             .census;
     let complaints = pond_store::alerts::list(&mut tx, Some("open"), 5).await?;
-    let open_complaints = pond_store::alerts::list(&mut tx, Some("open"), 1000)
-        .await?
-        .len();
+    let open_complaints = pond_store::alerts::count(&mut tx, "open").await?;
     let flagged = pond_store::referrals::count_by_review(&mut tx, Review::Flagged).await?;
     let notices = pond_store::notices::list(&mut tx, Some("open"), 5).await?;
     let mut worn = Vec::new();
@@ -66,11 +64,17 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
         .iter()
         .map(|p| (p.start.strftime("%m-%d").to_string(), p.k))
         .collect();
-    let joined: Vec<(String, f64)> = report
+    // The growth curve: members at the start of the window plus everyone
+    // who joined by the end of each period.
+    let mut total = report.members.at_start as f64;
+    let grown: Vec<(String, f64)> = report
         .k_by_period
         .periods
         .iter()
-        .map(|p| (p.start.strftime("%m-%d").to_string(), p.members as f64))
+        .map(|p| {
+            total += p.members as f64;
+            (p.start.strftime("%m-%d").to_string(), total)
+        })
         .collect();
     let paid: i64 = rewards
         .iter()
@@ -103,8 +107,8 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
         }
         div.two {
             section {
-                h2 { (l.t("每期新会员", "New members per period")) }
-                (charts::line(&joined, None, l.t("每期新会员", "New members per period")))
+                h2 { (l.t("会员增长", "Members over time")) }
+                (charts::line(&grown, None, l.t("会员增长", "Members over time")))
             }
             section {
                 h2 { (l.t("K 随时间变化（红线 K = 1）", "K over time (red line: K = 1)")) }
@@ -124,7 +128,7 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
             section {
                 h2 { (l.t("待处理", "Waiting for you")) }
                 ul.todo {
-                    li { a href="/console/complaints" { (l.t("未处理投诉", "Open complaints")) ": " b { (fmt::num(open_complaints as i64)) } } }
+                    li { a href="/console/complaints" { (l.t("未处理投诉", "Open complaints")) ": " b { (fmt::num(open_complaints)) } } }
                     li { a href="/console/review" { (l.t("待审推荐", "Flagged referrals")) ": " b { (fmt::num(flagged)) } } }
                     @for (id, name, n) in &worn {
                         li { a href=(format!("/console/programs/{id}")) { (name) } ": " (fmt::num(*n as i64)) (l.t(" 位会员信任已透支", " members' trust is worn out")) }
