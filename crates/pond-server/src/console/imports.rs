@@ -237,6 +237,9 @@ pub async fn upload(
     // ends the job with a sentence instead of leaving it running forever.
     tokio::spawn(async move {
         let outcome = match task.await {
+            Ok(Ok(imported)) if imported.messages + imported.joins + imported.leaves == 0 => {
+                Outcome::Failed(nothing_read(&imported))
+            }
             Ok(Ok(imported)) => Outcome::Done(Box::new(imported)),
             Ok(Err(e)) => Outcome::Failed(e.message),
             Err(e) => {
@@ -248,6 +251,19 @@ pub async fn upload(
     });
     tracing::info!(job = %job.id, file = %shown, size, by = %ctx.user.username, "console import started");
     Ok(Redirect::to(&format!("/console/imports/{}", job.id)).into_response())
+}
+
+/// Why a file that parsed without error gave nothing: a readable export
+/// always has at least one message, join or leave, so this is not one.
+fn nothing_read(r: &community::Imported) -> String {
+    let mut why = format!(
+        "nothing in this file could be read as a {} chat export",
+        r.format
+    );
+    for s in r.skipped_lines.iter().take(3) {
+        why.push_str(&format!("; line {}: {}", s.line, s.reason));
+    }
+    why
 }
 
 fn internal(l: Lang, e: &std::io::Error) -> PageError {
