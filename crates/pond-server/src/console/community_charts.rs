@@ -102,7 +102,7 @@ pub fn heatmap(h: &Heatmap<'_>) -> Markup {
                     last_tick = Some(week);
                 }
                 let value = h.values.get(&day).copied().unwrap_or(0);
-                let y = TOP + dow as i32 * STEP;
+                let y = TOP + dow * STEP;
                 root.draw(&Rectangle::new(
                     [(x, y), (x + CELL, y + CELL)],
                     LEVELS[level(value, &bounds)].filled(),

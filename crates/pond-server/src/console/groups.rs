@@ -80,11 +80,9 @@ fn sort_rows(rows: &mut [GroupRow], sort: Sort, desc: bool) {
     match sort {
         // The report already ranks by state, then by posters and messages.
         Sort::State => {}
-        Sort::Activity => rows.sort_by(|a, b| a.last_activity.cmp(&b.last_activity)),
-        Sort::Name => rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase())),
-        Sort::Messages => {
-            rows.sort_by(|a, b| (a.messages_28, a.messages_7).cmp(&(b.messages_28, b.messages_7)))
-        }
+        Sort::Activity => rows.sort_by_key(|r| r.last_activity),
+        Sort::Name => rows.sort_by_key(|r| r.name.to_lowercase()),
+        Sort::Messages => rows.sort_by_key(|r| (r.messages_28, r.messages_7)),
     }
     if sort == Sort::State {
         rows.sort_by_key(|r| rank(r.state));
@@ -170,10 +168,10 @@ pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) 
             ul.states.filters {
                 li { a href=(format!("/console/groups?{sort_query}")) class=[filter.is_none().then_some("on")] {
                     (l.t("全部", "all")) " " b { (fmt::num(i64::from(census.groups))) } } }
-                @for (state, n) in &census.states {
+                @for (state, n) in STATES.iter().map(|s| (s, census.states.get(s).copied().unwrap_or(0))) {
                     li { a href=(format!("/console/groups?{sort_query}&state={state}"))
                         class=[(filter.as_deref() == Some(*state)).then_some("on")] {
-                        span class=(format!("state {state}")) { (state_label(l, state)) } " " b { (fmt::num(i64::from(*n))) }
+                        span class=(format!("state {state}")) { (state_label(l, state)) } " " b { (fmt::num(i64::from(n))) }
                     } }
                 }
             }

@@ -122,7 +122,7 @@ pub fn get(id: &str) -> Option<Job> {
 /// The latest jobs, newest first.
 pub fn recent(n: usize) -> Vec<Job> {
     let mut all: Vec<Job> = lock().values().cloned().collect();
-    all.sort_by(|a, b| b.started_at.cmp(&a.started_at));
+    all.sort_by_key(|j| std::cmp::Reverse(j.started_at));
     all.truncate(n);
     all
 }
