@@ -253,7 +253,19 @@ impl Gen<'_> {
         let midnight = day.to_zoned(self.tz.clone()).ok()?.timestamp();
         let secs = self.rng.random_range(8 * 3600..22 * 3600);
         let at = midnight.checked_add(SignedDuration::from_secs(secs)).ok()?;
-        (at < self.now).then_some(at)
+        if at < self.now {
+            return Some(at);
+        }
+        // Today's hours have not all come yet: some time before now, so
+        // the liveliest groups have talked today too.
+        let so_far = self.now.duration_since(midnight).as_secs();
+        (ago == 0 && so_far > 0)
+            .then(|| {
+                midnight
+                    .checked_add(SignedDuration::from_secs(self.rng.random_range(0..so_far)))
+                    .ok()
+            })
+            .flatten()
     }
 
     fn id(&mut self) -> String {
@@ -391,12 +403,12 @@ impl Gen<'_> {
             .map(|d| d.weekday().to_monday_one_offset())
             .unwrap_or(1);
         let weekend = if weekday >= 6 { 1.4 } else { 1.0 };
-        // Quiet days happen even in lively groups.
         if rate < 1.0 {
             return rate as u32;
         }
-        // The liveliest groups have none: the few active every day.
-        if p.rate < 8.0 && self.rng.random_bool(0.12) && ago != p.end {
+        // Most groups have quiet days; the liveliest have none, and are
+        // the few a census finds active every day of the week.
+        if p.rate < 8.5 && self.rng.random_bool(0.3) && ago != p.end {
             return 0;
         }
         let n = (rate * weekend * self.rng.random_range(0.3..1.7)).round() as u32;

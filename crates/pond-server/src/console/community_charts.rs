@@ -150,7 +150,8 @@ pub fn survival(curve: &[(u32, f64)], median: Option<f64>, label: &str) -> Marku
     }
     let x_max = steps.last().map_or(1.0, |p| p.0).max(1.0) * 1.05;
     steps.push((x_max, level));
-    charts::svg(charts::SIZE, label, |root| {
+    // Narrower than the other charts, so its ticks stay legible on a phone.
+    charts::svg((480, 260), label, |root| {
         root.fill(&WHITE)?;
         let mut chart = ChartBuilder::on(root)
             .margin(12)
@@ -159,11 +160,11 @@ pub fn survival(curve: &[(u32, f64)], median: Option<f64>, label: &str) -> Marku
             .build_cartesian_2d(0.0..x_max, 0.0..1.05)?;
         chart
             .configure_mesh()
-            .x_labels(8)
+            .x_labels(6)
             .y_labels(6)
             .x_label_formatter(&|d| format!("{d:.0}"))
             .y_label_formatter(&|s| format!("{:.0}%", s * 100.0))
-            .label_style(("sans-serif", 13))
+            .label_style(("sans-serif", 14))
             .draw()?;
         if let Some(m) = median {
             chart.draw_series(LineSeries::new(
@@ -176,22 +177,37 @@ pub fn survival(curve: &[(u32, f64)], median: Option<f64>, label: &str) -> Marku
     })
 }
 
-/// Horizontal bars, one per funnel stage, each with its label and count.
+/// Horizontal bars, one per funnel stage, each with its label, count and
+/// share of the stage before it. The bars are on a log scale: joins
+/// outnumber orders a hundredfold, and on a linear scale every stage
+/// after the first would be a sliver.
 pub fn funnel(stages: &[(&str, i64)], label: &str) -> Markup {
-    const ROW: i32 = 52;
+    const ROW: i32 = 50;
+    const WIDTH: i32 = 400;
     let height = 12 + ROW * stages.len() as i32;
-    let max = stages.iter().map(|s| s.1).max().unwrap_or(0).max(1);
-    charts::svg((560, height.max(40) as u32), label, |root| {
+    let log = |n: i64| ((n.max(0) + 1) as f64).log10();
+    let max = stages
+        .iter()
+        .map(|s| log(s.1))
+        .fold(0.0, f64::max)
+        .max(1e-9);
+    charts::svg((WIDTH as u32, height.max(40) as u32), label, |root| {
         root.fill(&WHITE)?;
-        let text = ("sans-serif", 16).into_font().color(&INK);
+        let text = ("sans-serif", 15).into_font().color(&INK);
+        let mut before: Option<i64> = None;
         for (i, (name, n)) in stages.iter().enumerate() {
             let y = 8 + i as i32 * ROW;
+            let share = match before {
+                Some(b) if b > 0 => format!(" ({})", super::fmt::percent(*n as f64 / b as f64)),
+                _ => String::new(),
+            };
+            before = Some(*n);
             root.draw(&Text::new(
-                format!("{name}  {}", super::fmt::num(*n)),
+                format!("{name}  {}{share}", super::fmt::num(*n)),
                 (4, y),
                 text.clone(),
             ))?;
-            let w = ((*n).max(0) as f64 / max as f64 * 548.0).round() as i32;
+            let w = (log(*n) / max * f64::from(WIDTH - 12)).round() as i32;
             root.draw(&Rectangle::new(
                 [(4, y + 22), (4 + w.max(2), y + 44)],
                 LEVELS[3 - i.min(2)].filled(),

@@ -176,6 +176,32 @@ pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) 
                 }
             }
         }
+        div.two {
+            section {
+                h2 { (l.t("群的存活曲线（Kaplan–Meier）", "How long groups live (Kaplan–Meier)")) }
+                p.muted {
+                    (fmt::num(i64::from(survival.groups))) (l.t(" 个群，", " groups, "))
+                    (fmt::num(i64::from(survival.deaths))) (l.t(" 个已死；", " died; "))
+                    @match survival.median_days {
+                        Some(m) => { (l.t("中位寿命 ", "median lifetime ")) (format!("{m:.0}")) (l.t(" 天（红线）。", " days (red line).")) }
+                        None => { (l.t("一半以上仍然活着，中位寿命未知。", "more than half still live, so the median is not known yet.")) }
+                    }
+                    (l.t(" 横轴：天；纵轴：仍活着的比例。", " Across: days; up: share still alive."))
+                }
+                (community_charts::survival(&survival.curve, survival.median_days, l.t("群的存活曲线", "Group survival curve")))
+            }
+            section {
+                h2 { (l.t("社群漏斗（近 90 天）", "Community funnel (last 90 days)")) }
+                p.muted { (l.t("入群、其中关联到会员的人、他们的订单、他们推荐的朋友；条长按对数刻度，括号内为占上一步的比例。",
+                    "Joins, the people among them linked to members, their orders, and the friends they referred; bars on a log scale, each share of the stage before.")) }
+                (community_charts::funnel(&[
+                    (l.t("入群", "joins"), total.joins),
+                    (l.t("关联会员", "linked members"), total.linked_members),
+                    (l.t("订单", "orders"), total.orders),
+                    (l.t("推荐", "referrals"), total.referrals),
+                ], l.t("社群漏斗", "Community funnel")))
+            }
+        }
         section {
             h2 { (l.t("各群健康度", "Health of every group")) " " span.muted { "(" (fmt::num(rows.len() as i64)) ")" } }
             div.scroll {
@@ -208,32 +234,6 @@ pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) 
             }
             @if rows.is_empty() {
                 p.muted { (l.t("还没有群。可以在“导入”页上传聊天记录。", "No groups yet. Upload a chat export on the Imports page.")) }
-            }
-        }
-        div.two {
-            section {
-                h2 { (l.t("群的存活曲线（Kaplan–Meier）", "How long groups live (Kaplan–Meier)")) }
-                p.muted {
-                    (fmt::num(i64::from(survival.groups))) (l.t(" 个群，", " groups, "))
-                    (fmt::num(i64::from(survival.deaths))) (l.t(" 个已死；", " died; "))
-                    @match survival.median_days {
-                        Some(m) => { (l.t("中位寿命 ", "median lifetime ")) (format!("{m:.0}")) (l.t(" 天（红线）。", " days (red line).")) }
-                        None => { (l.t("一半以上仍然活着，中位寿命未知。", "more than half still live, so the median is not known yet.")) }
-                    }
-                    (l.t(" 横轴：天；纵轴：仍活着的比例。", " Across: days; up: share still alive."))
-                }
-                (community_charts::survival(&survival.curve, survival.median_days, l.t("群的存活曲线", "Group survival curve")))
-            }
-            section {
-                h2 { (l.t("社群漏斗（近 90 天）", "Community funnel (last 90 days)")) }
-                p.muted { (l.t("入群、其中关联到会员的人、他们的订单、他们推荐的朋友。",
-                    "Joins, the people among them linked to members, their orders, and the friends they referred.")) }
-                (community_charts::funnel(&[
-                    (l.t("入群", "joins"), total.joins),
-                    (l.t("关联会员", "linked members"), total.linked_members),
-                    (l.t("订单", "orders"), total.orders),
-                    (l.t("推荐", "referrals"), total.referrals),
-                ], l.t("社群漏斗", "Community funnel")))
             }
         }
     };
