@@ -459,6 +459,77 @@ async fn viewers_and_forged_posts_are_refused(db: TestDb) {
     .await;
     assert_eq!(r.status(), 422, "an unknown format is named");
 
+    // Operator notices: listed under their own heading, resolved by an
+    // operator only.
+    app.store
+        .write(|tx| {
+            Box::pin(pond_store::notices::raise(
+                tx,
+                "livecode_full",
+                "shopgroup",
+                "The live code shopgroup has no group with room left.",
+                Timestamp::now(),
+            ))
+        })
+        .await
+        .unwrap();
+    let page = op
+        .get(app.url("/console/complaints"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("no group with room left"), "{page}");
+    let notice = pond_store::notices::list(&mut app.store.read().await.unwrap(), Some("open"), 5)
+        .await
+        .unwrap()[0]
+        .id;
+    let path = format!("/console/complaints/notices/{notice}/resolve");
+    let r = viewer
+        .post(app.url(&path))
+        .form(&[("csrf", vcsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403, "a viewer may not resolve a notice");
+    let r = op.post(app.url(&path)).send().await.unwrap();
+    assert_eq!(r.status(), 403, "no csrf");
+    let r = op
+        .post(app.url(&path))
+        .form(&[("csrf", ocsrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let open = pond_store::notices::list(&mut app.store.read().await.unwrap(), Some("open"), 5)
+        .await
+        .unwrap();
+    assert!(open.is_empty(), "{open:?}");
+
+    // The same pages in Chinese.
+    let roses = app.get("/api/v1/groups").await.1[0]["id"].as_i64().unwrap();
+    for (path, words) in [
+        (
+            "/console/groups?lang=zh&sort=name".to_string(),
+            "各群健康度",
+        ),
+        (
+            format!("/console/groups/{roses}?lang=zh&by=posters"),
+            "每日活跃",
+        ),
+        (
+            "/console/complaints?lang=zh&state=all".to_string(),
+            "群内投诉",
+        ),
+        ("/console/imports?lang=zh".to_string(), "上传聊天记录"),
+    ] {
+        let r = viewer.get(app.url(&path)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.text().await.unwrap().contains(words), "{path}");
+    }
+
     // Unknown groups and jobs are 404 pages, not 500s.
     for path in [
         "/console/groups/abc",
