@@ -53,6 +53,7 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
     pond_server::rewards::approve_due(&app.store, now)
         .await
         .map_err(err)?;
+    crate::demo_groups::fill(app, days).await?;
     Ok(token)
 }
 

@@ -4,6 +4,7 @@
 mod cli;
 mod community;
 mod demo;
+mod demo_groups;
 mod growth;
 mod simulate;
 mod trust;

@@ -134,6 +134,23 @@ pub async fn import_reader<R>(
 where
     R: BufRead + Seek + Send + 'static,
 {
+    import_reader_with(store, reader, file_name, format, options, settings, |_| {}).await
+}
+
+/// [`import_reader`], calling `progress` with the running totals after
+/// each batch is written, so a page can follow a long import.
+pub async fn import_reader_with<R>(
+    store: &Store,
+    reader: R,
+    file_name: Option<String>,
+    format: Option<Format>,
+    options: ImportOptions,
+    settings: Settings,
+    mut progress: impl FnMut(&Added) + Send,
+) -> Result<Imported, ApiError>
+where
+    R: BufRead + Seek + Send + 'static,
+{
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ChatEvent>>(2);
     let parser = tokio::task::spawn_blocking(move || {
         let mut batch = Vec::with_capacity(BATCH);
@@ -159,6 +176,7 @@ where
             failed = Some(e);
             break;
         }
+        progress(&ingest.added);
     }
     drop(rx);
     let parsed = parser

@@ -13,6 +13,7 @@
 pub mod assets;
 pub mod auth;
 pub mod charts;
+pub mod community_charts;
 pub mod complaints;
 pub mod customer;
 pub mod fmt;
