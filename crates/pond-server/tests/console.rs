@@ -231,7 +231,8 @@ async fn a_form_without_its_csrf_token_is_refused(db: TestDb) {
     // No token, a token of another session, a post from another origin.
     let (_, other_csrf) = http_login(&app, "lily", &pw).await;
     assert_ne!(csrf, other_csrf, "each session has its own token");
-    let attempts: [(&[(&str, &str)], Option<&str>); 3] = [
+    type Attempt<'a> = (&'a [(&'a str, &'a str)], Option<&'a str>);
+    let attempts: [Attempt; 3] = [
         (&[("name", "pos")], None),
         (&[("name", "pos"), ("csrf", other_csrf.as_str())], None),
         (

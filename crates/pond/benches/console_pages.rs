@@ -58,7 +58,7 @@ async fn main() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_pond"))
         .args(["demo", "--listen", "127.0.0.1:0", "--file"])
         .arg(&file)
-        .env("RUST_LOG", "warn")
+        .env("POND_LOG", "warn")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()

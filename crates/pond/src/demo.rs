@@ -134,12 +134,25 @@ async fn fill_in(app: &App, tx: &mut pond_store::Tx, days: u16, now: Timestamp) 
                     rng.random_range(1..255)
                 )
             };
+            let referral_code_was_none = referral_code.is_none();
             let input = MemberInput {
                 phone: Some(format!("+86139{:08}", 10_000_000 + serial)),
                 name: Some(name(&mut rng)),
                 referral_code,
                 ip: Some(ip),
                 existing_customer: rng.random_bool(0.02),
+                // Those who came without a link say how they heard of the
+                // shop; word of mouth is the organic referral rate.
+                heard_from: referral_code_was_none.then(|| {
+                    use pond_core::heard_from::HeardFrom;
+                    match rng.random_range(0..20) {
+                        0..=5 => HeardFrom::Friend,
+                        6..=11 => HeardFrom::Group,
+                        12..=15 => HeardFrom::Ad,
+                        16..=18 => HeardFrom::WalkIn,
+                        _ => HeardFrom::Other,
+                    }
+                }),
                 ..Default::default()
             };
             let m = pond_server::members::create(app, tx, input, at)

@@ -7,10 +7,8 @@
 //! refreshes itself every second (a `Refresh` header and its `<meta>`
 //! twin: no script) until the import is done.
 
-#[path = "import_jobs.rs"]
-pub mod import_jobs;
-
 use super::auth::Role;
+use super::import_jobs::{self, Counting, Outcome};
 use super::{Ctx, Nav, PageError, PageResult, csrf_field, fmt, layout};
 use crate::App;
 use crate::community;
@@ -20,7 +18,6 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use import_jobs::{Counting, Outcome};
 use maud::html;
 use pond_import::ImportOptions;
 use std::io::{BufReader, Seek, Write};

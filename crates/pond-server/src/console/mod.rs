@@ -18,6 +18,7 @@ pub mod complaints;
 pub mod customer;
 pub mod fmt;
 pub mod groups;
+pub mod import_jobs;
 pub mod imports;
 pub mod members;
 pub mod overview;

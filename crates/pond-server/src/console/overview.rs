@@ -120,8 +120,9 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
                 h2 { a href="/console/groups" { (l.t("社群普查", "Group census")) } }
                 p { (fmt::num(i64::from(census.groups))) (l.t(" 个群，", " groups, ")) (fmt::num(i64::from(census.active_every_day_last_7_days))) (l.t(" 个过去 7 天每天都活跃。", " active every day of the past 7.")) }
                 ul.states {
-                    @for (state, n) in &census.states {
-                        li { a href=(format!("/console/groups?state={state}")) { span class=(format!("state {state}")) { (super::state_label(l, state)) } " " b { (fmt::num(i64::from(*n))) } } }
+                    @for state in ["new", "active", "declining", "dormant", "dead"] {
+                        @let n = census.states.get(state).copied().unwrap_or(0);
+                        li { a href=(format!("/console/groups?state={state}")) { span class=(format!("state {state}")) { (super::state_label(l, state)) } " " b { (fmt::num(i64::from(n))) } } }
                     }
                 }
             }
