@@ -246,25 +246,37 @@ fn lang_of(headers: &HeaderMap, asked: Option<&str>) -> Lang {
 }
 
 fn login_page(app: &App, l: Lang, next: &str, error: Option<&str>, status: StatusCode) -> Response {
+    card_page(app, l, l.t("登录", "Log in"), status, |token| {
+        html! {
+            h1 { "Pond · " (l.t("登录", "Log in")) }
+            @if let Some(e) = error { p.error role="alert" { (e) } }
+            form method="post" action="/console/login" {
+                input type="hidden" name="csrf" value=(token);
+                input type="hidden" name="next" value=(next);
+                label { (l.t("用户名", "Username")) input name="username" autocomplete="username" required autofocus; }
+                label { (l.t("密码", "Password")) input name="password" type="password" autocomplete="current-password" required; }
+                button type="submit" { (l.t("登录", "Log in")) }
+            }
+            p.muted { a href=(format!("/console/lang?to={}&back={}", l.t("en", "zh"), url_encode("/console/login"))) { (l.t("English", "中文")) } }
+        }
+    })
+}
+
+/// A page of its own (login, setup) with a form whose CSRF token is a
+/// fresh double-submit cookie: there is no session to keep it in yet.
+fn card_page(
+    app: &App,
+    l: Lang,
+    title: &str,
+    status: StatusCode,
+    card: impl FnOnce(&str) -> maud::Markup,
+) -> Response {
     let token = secret();
     let page = html! {
         (DOCTYPE)
         html lang=(l.t("zh-CN", "en")) {
-            (head(l.t("登录", "Log in")))
-            body.bare {
-                main.card {
-                    h1 { "Pond · " (l.t("登录", "Log in")) }
-                    @if let Some(e) = error { p.error role="alert" { (e) } }
-                    form method="post" action="/console/login" {
-                        input type="hidden" name="csrf" value=(token);
-                        input type="hidden" name="next" value=(next);
-                        label { (l.t("用户名", "Username")) input name="username" autocomplete="username" required autofocus; }
-                        label { (l.t("密码", "Password")) input name="password" type="password" autocomplete="current-password" required; }
-                        button type="submit" { (l.t("登录", "Log in")) }
-                    }
-                    p.muted { a href=(format!("/console/lang?to={}&back={}", l.t("en", "zh"), url_encode("/console/login"))) { (l.t("English", "中文")) } }
-                }
-            }
+            (head(title))
+            body.bare { main.card { (card(&token)) } }
         }
     };
     (
@@ -276,6 +288,12 @@ fn login_page(app: &App, l: Lang, next: &str, error: Option<&str>, status: Statu
         Html(page.into_string()),
     )
         .into_response()
+}
+
+/// Whether a login or setup form carries the token of its cookie.
+fn card_csrf_ok(headers: &HeaderMap, sent: &str) -> bool {
+    let expected = cookie(headers, LOGIN_COOKIE).unwrap_or_default();
+    !expected.is_empty() && constant_time_eq(sent.as_bytes(), expected.as_bytes())
 }
 
 /// The login form's fields.
@@ -303,8 +321,7 @@ pub async fn login(
 ) -> Result<Response, PageError> {
     let l = lang_of(&headers, None);
     let next = safe_next(form.next.as_deref()).to_string();
-    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(form.csrf.as_bytes(), expected.as_bytes()) {
+    if !card_csrf_ok(&headers, &form.csrf) {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
             l.t(
@@ -424,38 +441,28 @@ pub async fn setup_form(
 }
 
 fn setup_page(app: &App, l: Lang, code: &str, error: Option<&str>, status: StatusCode) -> Response {
-    let token = secret();
-    let page = html! {
-        (DOCTYPE)
-        html lang=(l.t("zh-CN", "en")) {
-            (head(l.t("创建店主账号", "Create the owner account")))
-            body.bare {
-                main.card {
-                    h1 { "Pond · " (l.t("创建店主账号", "Create the owner account")) }
-                    p.muted { (l.t(
-                        "还没有任何账号。输入服务器启动时打印的一次性设置码，创建第一个店主账号。",
-                        "There is no account yet. Enter the one-time setup code the server printed when it started, and create the first owner.")) }
-                    @if let Some(e) = error { p.error role="alert" { (e) } }
-                    form method="post" action="/console/setup" {
-                        input type="hidden" name="csrf" value=(token);
-                        label { (l.t("设置码", "Setup code")) input name="code" value=(code) required autocomplete="off"; }
-                        label { (l.t("用户名", "Username")) input name="username" autocomplete="username" required; }
-                        label { (l.t("密码（至少 8 位）", "Password (8 characters or more)")) input name="password" type="password" autocomplete="new-password" required minlength="8"; }
-                        button type="submit" { (l.t("创建并登录", "Create and log in")) }
-                    }
-                }
-            }
-        }
-    };
-    (
+    card_page(
+        app,
+        l,
+        l.t("创建店主账号", "Create the owner account"),
         status,
-        [(
-            header::SET_COOKIE,
-            set_cookie(app, LOGIN_COOKIE, &token, Some(3600)),
-        )],
-        Html(page.into_string()),
+        |token| {
+            html! {
+                        h1 { "Pond · " (l.t("创建店主账号", "Create the owner account")) }
+                        p.muted { (l.t(
+                            "还没有任何账号。输入服务器启动时打印的一次性设置码，创建第一个店主账号。",
+                            "There is no account yet. Enter the one-time setup code the server printed when it started, and create the first owner.")) }
+                        @if let Some(e) = error { p.error role="alert" { (e) } }
+                        form method="post" action="/console/setup" {
+                            input type="hidden" name="csrf" value=(token);
+                            label { (l.t("设置码", "Setup code")) input name="code" value=(code) required autocomplete="off"; }
+                            label { (l.t("用户名", "Username")) input name="username" autocomplete="username" required; }
+                            label { (l.t("密码（至少 8 位）", "Password (8 characters or more)")) input name="password" type="password" autocomplete="new-password" required minlength="8"; }
+                            button type="submit" { (l.t("创建并登录", "Create and log in")) }
+                        }
+            }
+        },
     )
-        .into_response()
 }
 
 /// The setup form's fields.
@@ -474,8 +481,7 @@ pub async fn setup(
     axum::Form(form): axum::Form<SetupForm>,
 ) -> Result<Response, PageError> {
     let l = lang_of(&headers, None);
-    let expected = cookie(&headers, LOGIN_COOKIE).unwrap_or_default();
-    if expected.is_empty() || !constant_time_eq(form.csrf.as_bytes(), expected.as_bytes()) {
+    if !card_csrf_ok(&headers, &form.csrf) {
         return Err(PageError::new(
             StatusCode::FORBIDDEN,
             l.t(
