@@ -27,6 +27,7 @@ const PAGES: &[&str] = &[
     "/console/complaints",
     "/console/imports",
     "/console/simulator",
+    "/console/simulator?run=1&k=0.8&seeds=10&cycle_days=7&days=180&two_sided=1",
     "/console/settings",
 ];
 
@@ -113,13 +114,30 @@ async fn main() {
         .unwrap();
     assert_eq!(r.status(), 303, "demo login");
 
+    // The customer page of member 1, by the private link its console page shows.
+    let member = http
+        .get(format!("{url}/console/members/1"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let me = member
+        .split("/me/")
+        .nth(1)
+        .and_then(|s| s.split(['"', '<', '?']).next())
+        .map(|token| format!("/me/{token}"))
+        .expect("the member page shows the customer link");
+    let pages: Vec<String> = PAGES.iter().map(|p| p.to_string()).chain([me]).collect();
+
     println!("{rounds} rounds per page (after one warm-up)");
     println!(
         "{:<32} {:>8} {:>8} {:>8} {:>9}",
         "page", "p50 ms", "p95 ms", "max ms", "bytes"
     );
     let mut worst = Duration::ZERO;
-    for page in PAGES {
+    for page in &pages {
         let get = |http: &reqwest::Client| {
             let u = format!("{url}{page}");
             let http = http.clone();
@@ -146,7 +164,7 @@ async fn main() {
         worst = worst.max(at(0.95));
         println!(
             "{:<32} {:>8.1} {:>8.1} {:>8.1} {:>9}",
-            page,
+            page.chars().take(32).collect::<String>(),
             ms(at(0.5)),
             ms(at(0.95)),
             ms(max),
