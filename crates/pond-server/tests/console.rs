@@ -192,7 +192,18 @@ async fn logins_fail_closed_and_logout_ends_the_session(db: TestDb) {
         .unwrap()
         .to_string();
     assert!(session.starts_with("pond_session="), "{session}");
-    let page = text(http.get(app.url("/console")).send().await.unwrap()).await;
+    // Console pages cannot be framed by another site and run no script.
+    let r = http.get(app.url("/console")).send().await.unwrap();
+    assert_eq!(r.headers()["x-frame-options"], "DENY");
+    let csp = r.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        csp.contains("frame-ancestors 'none'") && csp.contains("default-src 'none'"),
+        "{csp}"
+    );
+    let page = text(r).await;
     let csrf = hidden(&page, "csrf");
     let r = http
         .post(app.url("/console/logout"))

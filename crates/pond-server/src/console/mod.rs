@@ -33,7 +33,9 @@ pub use page::{Ctx, Form, Nav, NoFields, PageError, PageResult, csrf_field, layo
 
 use crate::App;
 use axum::Router;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The console's routes, to be merged at the root.
 pub fn router() -> Router<App> {
@@ -54,6 +56,26 @@ pub fn router() -> Router<App> {
         .merge(imports::routes())
         .merge(simulator::routes())
         .merge(settings::routes())
+        // Pages that hold forms must not be framed by another site
+        // (clickjacking), and need nothing but themselves: no script at
+        // all, styles and images from here (charts are inline SVG, the
+        // icon a data: URL). A violation shows in the browser console,
+        // which the browser tests read.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'none'; style-src 'self'; img-src 'self' data:; \
+                 form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            header::X_FRAME_OPTIONS,
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
 }
 
 /// A group state's name in the page's language.
