@@ -149,7 +149,14 @@ async fn run(cli: Cli) -> Result<()> {
         }
         Command::Report(cmd) => {
             let store = open(&url).await?;
-            let thresholds = cli::lifecycle(cli.lifecycle.as_deref())?;
+            // A file given here wins for this report; else the thresholds
+            // the console saved, as the server uses them; else the defaults.
+            let thresholds = match cli.lifecycle.as_deref() {
+                Some(path) => cli::lifecycle(Some(path))?,
+                None => pond_server::console::settings::saved_lifecycle(&store)
+                    .await?
+                    .unwrap_or_default(),
+            };
             community::report(&store, cli.time_zone.as_deref(), &thresholds, cmd).await
         }
     }
