@@ -240,7 +240,9 @@ pub async fn login_form(
     ))
 }
 
-fn lang_of(headers: &HeaderMap, asked: Option<&str>) -> Lang {
+/// The page's language: `asked` (`?lang=`), then the `pond_lang` cookie,
+/// then the browser's Accept-Language.
+pub(crate) fn lang_of(headers: &HeaderMap, asked: Option<&str>) -> Lang {
     let cookie = cookie(headers, LANG_COOKIE);
     Lang::pick(asked.or(cookie.as_deref()), headers)
 }

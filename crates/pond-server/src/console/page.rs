@@ -71,8 +71,7 @@ pub fn language(parts: &Parts) -> Lang {
             .find_map(|kv| kv.strip_prefix("lang="))
             .map(str::to_string)
     });
-    let cookie = auth::cookie(&parts.headers, auth::LANG_COOKIE);
-    Lang::pick(asked.or(cookie).as_deref(), &parts.headers)
+    auth::lang_of(&parts.headers, asked.as_deref())
 }
 
 impl FromRequestParts<App> for Ctx {
