@@ -1,14 +1,10 @@
 //! DiscordChatExporter exports: JSON (`{guild, channel, dateRange, messages, messageCount}`)
 //! and CSV (`AuthorID,Author,Date,Content,Attachments,Reactions`).
 
-use std::cell::Cell;
-use std::fmt;
 use std::io::{BufRead, Seek, SeekFrom};
 
 use csv::ByteRecord;
 use jiff::Timestamp;
-use serde::Deserializer;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, Visitor};
 use serde_json::Value;
 
 use crate::collect::{Collector, Origin};
@@ -16,7 +12,8 @@ use crate::csvutil;
 use crate::dates::{self, DateOrder, OrderStats};
 use crate::error::ImportError;
 use crate::event::{Channel, ChatEvent, GroupRef, ImportReport, MessageKind, Person};
-use crate::json::{CountingReader, RecordHandler, RecordsSeed, id_field, kind_of, str_field};
+use crate::json::{id_field, kind_of, str_field};
+use crate::json_stream::JsonStream;
 use crate::options::ImportOptions;
 
 const JSON_FORMAT: &str = "DiscordChatExporter JSON";
@@ -47,71 +44,38 @@ where
     R: BufRead,
     F: FnMut(ChatEvent),
 {
-    let newlines = Cell::new(0);
-    let mut de = serde_json::Deserializer::from_reader(CountingReader::new(reader, &newlines));
+    let mut json = JsonStream::new(reader, JSON_FORMAT);
     let mut out = Collector::new(sink);
-    Export {
-        out: &mut out,
-        newlines: &newlines,
-    }
-    .deserialize(&mut de)
-    .map_err(|e| ImportError::from_json(JSON_FORMAT, e))?;
-    de.end()
-        .map_err(|e| ImportError::from_json(JSON_FORMAT, e))?;
-    Ok(out.finish())
-}
-
-struct Export<'a, F> {
-    out: &'a mut Collector<F>,
-    newlines: &'a Cell<u64>,
-}
-
-impl<'de, F: FnMut(ChatEvent)> DeserializeSeed<'de> for Export<'_, F> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, F: FnMut(ChatEvent)> Visitor<'de> for Export<'_, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a DiscordChatExporter object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        let mut guild = Value::Null;
-        let mut channel = Value::Null;
-        let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
-            match key.as_str() {
-                "guild" => guild = map.next_value()?,
-                "channel" => channel = map.next_value()?,
-                "messages" => {
-                    found = true;
-                    let mut handler = Messages {
-                        out: &mut *self.out,
-                        group: group_of(&guild, &channel),
-                    };
-                    map.next_value_seed(RecordsSeed {
-                        handler: &mut handler,
-                        newlines: self.newlines,
-                    })?;
-                }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
+    json.begin_object("a DiscordChatExporter object")?;
+    let mut guild = Value::Null;
+    let mut channel = Value::Null;
+    let mut found = false;
+    let mut first = true;
+    while let Some(key) = json.next_key(&mut first)? {
+        match key.as_str() {
+            "guild" => guild = json.value()?,
+            "channel" => channel = json.value()?,
+            "messages" => {
+                found = true;
+                let mut messages = Messages {
+                    out: &mut out,
+                    group: group_of(&guild, &channel),
+                };
+                json.begin_array("an array of messages")?;
+                let mut first = true;
+                while json.next_element(&mut first)? {
+                    let line = json.line();
+                    messages.record(line, json.value()?);
                 }
             }
+            _ => json.skip()?,
         }
-        if !found {
-            return Err(de::Error::custom(
-                "no `messages` key: not a DiscordChatExporter export",
-            ));
-        }
-        Ok(())
     }
+    if !found {
+        return Err(json.structure("no `messages` key: not a DiscordChatExporter export"));
+    }
+    json.end()?;
+    Ok(out.finish())
 }
 
 fn group_of(guild: &Value, channel: &Value) -> GroupRef {
@@ -134,9 +98,7 @@ struct Messages<'a, F> {
     group: GroupRef,
 }
 
-impl<F: FnMut(ChatEvent)> RecordHandler for Messages<'_, F> {
-    type Record = Value;
-
+impl<F: FnMut(ChatEvent)> Messages<'_, F> {
     fn record(&mut self, line: u64, value: Value) {
         if !value.is_object() {
             let reason = format!("message is {}, not an object", kind_of(&value));

@@ -64,9 +64,25 @@ pub enum ImportError {
 impl ImportError {
     /// Maps a serde_json error, keeping its position.
     pub(crate) fn from_json(format: &'static str, err: serde_json::Error) -> Self {
+        Self::from_json_at(format, err, 1, 1)
+    }
+
+    /// Maps a serde_json error met in a value that starts at `line` and
+    /// `column` of the document, with its position in the document.
+    pub(crate) fn from_json_at(
+        format: &'static str,
+        err: serde_json::Error,
+        line: u64,
+        column: u64,
+    ) -> Self {
         use serde_json::error::Category;
-        let line = err.line() as u64;
-        let column = err.column() as u64;
+        let (err_line, err_column) = (err.line() as u64, err.column() as u64);
+        let column = if err_line <= 1 {
+            column + err_column.saturating_sub(1)
+        } else {
+            err_column
+        };
+        let line = line + err_line.saturating_sub(1);
         match err.classify() {
             Category::Io => ImportError::Io(err.into()),
             Category::Data => ImportError::UnexpectedStructure {

@@ -39,6 +39,7 @@ mod discord;
 mod error;
 mod event;
 mod json;
+mod json_stream;
 mod lines;
 mod options;
 mod telegram;

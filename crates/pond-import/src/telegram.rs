@@ -2,28 +2,23 @@
 //! `{name, type, id, messages: [...]}` or a whole account
 //! `{..., chats: {list: [chat, ...]}, left_chats: {list: [...]}}`.
 //!
-//! The file is walked with serde visitors: every key except `messages`,
-//! `chats` and `left_chats` is skipped without being stored, and each message
-//! is parsed on its own and handed on before the next one is read.
-//! Telegram Desktop writes a chat's `name` and `id` before its `messages`;
-//! a file that does not gets events with whatever was seen before.
+//! The file is walked as a stream ([`JsonStream`]): every key except
+//! `messages`, `chats` and `left_chats` is skipped without being stored,
+//! and each message is parsed on its own and handed on before the next one
+//! is read.
 
-use std::cell::Cell;
-use std::fmt;
 use std::io::BufRead;
 
 use jiff::Timestamp;
 use jiff::civil::DateTime;
 use jiff::tz::TimeZone;
-use serde::Deserializer;
-use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
 
 use crate::collect::{Collector, Origin};
 use crate::dates::local_to_timestamp;
 use crate::error::ImportError;
 use crate::event::{Channel, ChatEvent, GroupRef, ImportReport, MessageKind, Person};
-use crate::json::{CountingReader, RecordHandler, RecordsSeed};
+use crate::json_stream::JsonStream;
 use crate::options::ImportOptions;
 use crate::telegram_record::{Message, Record};
 
@@ -48,60 +43,37 @@ where
     R: BufRead,
     F: FnMut(ChatEvent),
 {
-    let newlines = Cell::new(0);
-    let mut de = serde_json::Deserializer::from_reader(CountingReader::new(reader, &newlines));
+    let mut json = JsonStream::new(reader, FORMAT);
     let mut ctx = Ctx {
         out: Collector::new(sink),
         tz: &options.time_zone,
-        newlines: &newlines,
     };
-    ChatSeed {
-        ctx: &mut ctx,
-        top: true,
-    }
-    .deserialize(&mut de)
-    .map_err(|e| ImportError::from_json(FORMAT, e))?;
-    de.end().map_err(|e| ImportError::from_json(FORMAT, e))?;
+    ctx.chat(&mut json, true)?;
+    json.end()?;
     Ok(ctx.out.finish())
 }
 
 struct Ctx<'a, F> {
     out: Collector<F>,
     tz: &'a TimeZone,
-    newlines: &'a Cell<u64>,
 }
 
-/// One chat object; at the top level it may instead hold `chats`.
-struct ChatSeed<'c, 'a, F> {
-    ctx: &'c mut Ctx<'a, F>,
-    top: bool,
-}
-
-impl<'de, F: FnMut(ChatEvent)> DeserializeSeed<'de> for ChatSeed<'_, '_, F> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_map(self)
-    }
-}
-
-impl<'de, F: FnMut(ChatEvent)> Visitor<'de> for ChatSeed<'_, '_, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a Telegram chat object")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+impl<F: FnMut(ChatEvent)> Ctx<'_, F> {
+    /// One chat object; at the top level it may instead hold `chats`.
+    /// Telegram Desktop writes a chat's `name` and `id` before its
+    /// `messages`; a file that does not gets events with whatever was seen
+    /// before.
+    fn chat<R: BufRead>(&mut self, json: &mut JsonStream<R>, top: bool) -> Result<(), ImportError> {
+        json.begin_object("a Telegram chat object")?;
         let mut name: Option<String> = None;
         let mut id: Option<String> = None;
         let mut found = false;
-        while let Some(key) = map.next_key::<String>()? {
+        let mut first = true;
+        while let Some(key) = json.next_key(&mut first)? {
             match key.as_str() {
-                "name" => name = map.next_value::<Value>()?.as_str().map(str::to_owned),
+                "name" => name = json.value::<Value>()?.as_str().map(str::to_owned),
                 "id" => {
-                    let value: Value = map.next_value()?;
-                    id = match value {
+                    id = match json.value::<Value>()? {
                         Value::Number(n) => Some(n.to_string()),
                         Value::String(s) => Some(s),
                         _ => None,
@@ -114,91 +86,74 @@ impl<'de, F: FnMut(ChatEvent)> Visitor<'de> for ChatSeed<'_, '_, F> {
                         external_id: id.clone(),
                         name: name.clone().unwrap_or_default(),
                     };
-                    let newlines = self.ctx.newlines;
-                    let mut handler = Messages {
-                        ctx: &mut *self.ctx,
-                        group,
-                    };
-                    map.next_value_seed(RecordsSeed {
-                        handler: &mut handler,
-                        newlines,
-                    })?;
+                    self.messages(json, &group)?;
                 }
-                "chats" | "left_chats" if self.top => {
+                "chats" | "left_chats" if top => {
                     found = true;
-                    map.next_value_seed(ChatList {
-                        ctx: &mut *self.ctx,
-                    })?;
+                    self.chat_list(json)?;
                 }
-                _ => {
-                    map.next_value::<IgnoredAny>()?;
-                }
+                _ => json.skip()?,
             }
         }
-        if self.top && !found {
-            return Err(de::Error::custom(
-                "no `messages` or `chats` key: not a Telegram Desktop export",
-            ));
-        }
-        Ok(())
-    }
-}
-
-/// `{"about": ..., "list": [chat, ...]}`.
-struct ChatList<'c, 'a, F> {
-    ctx: &'c mut Ctx<'a, F>,
-}
-
-impl<'de, F: FnMut(ChatEvent)> DeserializeSeed<'de> for ChatList<'_, '_, F> {
-    type Value = ();
-
-    fn deserialize<D: Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
-        deserializer.deserialize_any(self)
-    }
-}
-
-impl<'de, F: FnMut(ChatEvent)> Visitor<'de> for ChatList<'_, '_, F> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a chat list: an object with `list`, or an array of chats")
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
-        while let Some(key) = map.next_key::<String>()? {
-            if key == "list" {
-                map.next_value_seed(ChatList {
-                    ctx: &mut *self.ctx,
-                })?;
-            } else {
-                map.next_value::<IgnoredAny>()?;
-            }
+        if top && !found {
+            return Err(
+                json.structure("no `messages` or `chats` key: not a Telegram Desktop export")
+            );
         }
         Ok(())
     }
 
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        loop {
-            let chat = ChatSeed {
-                ctx: &mut *self.ctx,
-                top: false,
-            };
-            if seq.next_element_seed(chat)?.is_none() {
-                return Ok(());
+    /// `{"about": ..., "list": [chat, ...]}`, or the array itself.
+    fn chat_list<R: BufRead>(&mut self, json: &mut JsonStream<R>) -> Result<(), ImportError> {
+        const EXPECTED: &str = "a chat list: an object with `list`, or an array of chats";
+        let mut first = true;
+        if json.next_is(b'{')? {
+            json.begin_object(EXPECTED)?;
+            while let Some(key) = json.next_key(&mut first)? {
+                if key == "list" {
+                    self.chat_list(json)?;
+                } else {
+                    json.skip()?;
+                }
             }
+            return Ok(());
         }
+        json.begin_array(EXPECTED)?;
+        while json.next_element(&mut first)? {
+            self.chat(json, false)?;
+        }
+        Ok(())
+    }
+
+    /// Each message of one chat, parsed on its own and handed on before
+    /// the next one is read.
+    fn messages<R: BufRead>(
+        &mut self,
+        json: &mut JsonStream<R>,
+        group: &GroupRef,
+    ) -> Result<(), ImportError> {
+        json.begin_array("an array of messages")?;
+        let mut first = true;
+        while json.next_element(&mut first)? {
+            let line = json.line();
+            let record = json.value::<Record>()?;
+            Messages {
+                ctx: &mut *self,
+                group,
+            }
+            .record(line, record);
+        }
+        Ok(())
     }
 }
 
 /// Turns each message of one chat into events.
-struct Messages<'c, 'a, F> {
+struct Messages<'c, 'a, 'g, F> {
     ctx: &'c mut Ctx<'a, F>,
-    group: GroupRef,
+    group: &'g GroupRef,
 }
 
-impl<F: FnMut(ChatEvent)> RecordHandler for Messages<'_, '_, F> {
-    type Record = Record;
-
+impl<F: FnMut(ChatEvent)> Messages<'_, '_, '_, F> {
     fn record(&mut self, line: u64, record: Record) {
         let m = match record {
             Record::Message(m) => *m,
@@ -226,7 +181,7 @@ impl<F: FnMut(ChatEvent)> RecordHandler for Messages<'_, '_, F> {
     }
 }
 
-impl<F: FnMut(ChatEvent)> Messages<'_, '_, F> {
+impl<F: FnMut(ChatEvent)> Messages<'_, '_, '_, F> {
     fn time(&self, m: &Message) -> Option<Timestamp> {
         if let Some(at) = m.unixtime.and_then(|s| Timestamp::from_second(s).ok()) {
             return Some(at);
@@ -246,7 +201,7 @@ impl<F: FnMut(ChatEvent)> Messages<'_, '_, F> {
         let origin = origin(m.id.as_deref(), 0);
         self.ctx
             .out
-            .message(&self.group, sender, at, kind, text, origin);
+            .message(self.group, sender, at, kind, text, origin);
     }
 
     fn service(&mut self, m: Message, at: Timestamp) {
@@ -258,7 +213,7 @@ impl<F: FnMut(ChatEvent)> Messages<'_, '_, F> {
             .map(|name| Person::named(name.unwrap_or_else(|| DELETED_ACCOUNT.to_owned())))
             .collect();
         let id = m.id.as_deref();
-        let group = &self.group;
+        let group = self.group;
         let out = &mut self.ctx.out;
         match action {
             "join_group_by_link" if actor.is_some() => {

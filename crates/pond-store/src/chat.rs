@@ -1,12 +1,14 @@
 //! Chat events and the per-day rollups kept up to date as they arrive.
 //!
-//! Events are written in multi-row statements: a bulk import moves hundreds
-//! of thousands of messages a second, and one round trip per row would cap
-//! it far below that. Rollups grow by deltas computed from the events that
-//! were actually new, so a repeated import changes nothing.
+//! A bulk import moves hundreds of thousands of messages a second, and one
+//! round trip per row would cap it far below that, so rows go in multi-row
+//! statements: on SQLite bound and stepped on the connection itself
+//! ([`sqlite_direct`]), on PostgreSQL through sqlx.
+//! Rollups grow by deltas computed from the events that were actually new,
+//! so a repeated import changes nothing.
 
 use crate::sql::values;
-use crate::{Result, StoreError, Tx, on_conn};
+use crate::{Result, StoreError, Tx, on_conn, sqlite_direct};
 use std::collections::{HashMap, HashSet};
 
 /// Rows per multi-row statement: 1,000 × 6 parameters stays well under
@@ -34,8 +36,8 @@ pub struct NewEvent {
 /// before (or twice in `events`) is left alone.
 ///
 /// Which events exist is read first, one key range per group, rather than
-/// learnt from `RETURNING` row by row: on a first import the ranges are
-/// empty and the insert runs without a single row coming back.
+/// learnt from `RETURNING` or row counts row by row: on a first import the
+/// ranges are empty, and the new rows go in many to a statement.
 pub async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<Vec<bool>> {
     let mut ranges: HashMap<i64, (i64, i64)> = HashMap::new();
     for e in events {
@@ -65,33 +67,47 @@ pub async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<Vec<bool>> {
         .filter(|(_, f)| **f)
         .map(|(e, _)| e)
         .collect();
-    for chunk in new.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO chat_events (group_id, at, id, person_id, kind, text) VALUES {}
-             ON CONFLICT (group_id, at, id) DO NOTHING",
-            values(tx.backend(), chunk.len(), 6)
-        );
-        let stored = on_conn!(tx, |c| {
-            let mut q = sqlx::query(&sql);
-            for e in chunk {
-                q = q
-                    .bind(e.group_id)
-                    .bind(e.at)
-                    .bind(e.id)
-                    .bind(e.person_id)
-                    .bind(e.kind)
-                    .bind(&e.text);
-            }
-            q.execute(c).await.map(|r| r.rows_affected())
-        })?;
-        if stored != chunk.len() as u64 {
-            // Only a concurrent writer (PostgreSQL) can get here: the
-            // rollups would count its events twice, so start over.
-            return Err(StoreError::Conflict(
-                "chat_events: another import stored some of these events at the same time; retry"
-                    .into(),
-            ));
+    const INSERT: &str = "INSERT INTO chat_events (group_id, at, id, person_id, kind, text)
+             VALUES {} ON CONFLICT (group_id, at, id) DO NOTHING";
+    let stored = if let Tx::Sqlite(t) = tx {
+        sqlite_direct::with(t, |db| {
+            sqlite_direct::insert_rows(db, INSERT, 6, &new, |st, at, e| {
+                st.raw_bind_parameter(at + 1, e.group_id)?;
+                st.raw_bind_parameter(at + 2, e.at)?;
+                st.raw_bind_parameter(at + 3, e.id)?;
+                st.raw_bind_parameter(at + 4, e.person_id)?;
+                st.raw_bind_parameter(at + 5, e.kind)?;
+                st.raw_bind_parameter(at + 6, e.text.as_deref())
+            })
+        })
+        .await? as u64
+    } else {
+        let mut stored = 0;
+        for chunk in new.chunks(CHUNK) {
+            let sql = INSERT.replace("{}", &values(tx.backend(), chunk.len(), 6));
+            stored += on_conn!(tx, |c| {
+                let mut q = sqlx::query(&sql);
+                for e in chunk {
+                    q = q
+                        .bind(e.group_id)
+                        .bind(e.at)
+                        .bind(e.id)
+                        .bind(e.person_id)
+                        .bind(e.kind)
+                        .bind(&e.text);
+                }
+                q.execute(c).await.map(|r| r.rows_affected())
+            })?;
         }
+        stored
+    };
+    if stored != new.len() as u64 {
+        // Only a concurrent writer (PostgreSQL) can get here: the rollups
+        // would count its events twice, so start over.
+        return Err(StoreError::Conflict(
+            "chat_events: another import stored some of these events at the same time; retry"
+                .into(),
+        ));
     }
     Ok(fresh)
 }
@@ -111,16 +127,29 @@ pub struct DayDelta {
 
 /// Adds deltas to the rollups of (group, day).
 pub async fn add_days(tx: &mut Tx, deltas: &[((i64, i64), DayDelta)]) -> Result<()> {
-    for chunk in deltas.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO group_days (group_id, day, messages, non_staff_messages, joins, leaves)
+    const UPSERT: &str =
+        "INSERT INTO group_days (group_id, day, messages, non_staff_messages, joins, leaves)
              VALUES {} ON CONFLICT (group_id, day) DO UPDATE SET
                messages = group_days.messages + excluded.messages,
                non_staff_messages = group_days.non_staff_messages + excluded.non_staff_messages,
                joins = group_days.joins + excluded.joins,
-               leaves = group_days.leaves + excluded.leaves",
-            values(tx.backend(), chunk.len(), 6)
-        );
+               leaves = group_days.leaves + excluded.leaves";
+    if let Tx::Sqlite(t) = tx {
+        return sqlite_direct::with(t, |db| {
+            sqlite_direct::insert_rows(db, UPSERT, 6, deltas, |st, at, ((group, day), d)| {
+                st.raw_bind_parameter(at + 1, group)?;
+                st.raw_bind_parameter(at + 2, day)?;
+                st.raw_bind_parameter(at + 3, d.messages)?;
+                st.raw_bind_parameter(at + 4, d.non_staff_messages)?;
+                st.raw_bind_parameter(at + 5, d.joins)?;
+                st.raw_bind_parameter(at + 6, d.leaves)
+            })
+            .map(|_| ())
+        })
+        .await;
+    }
+    for chunk in deltas.chunks(CHUNK) {
+        let sql = UPSERT.replace("{}", &values(tx.backend(), chunk.len(), 6));
         on_conn!(tx, |c| {
             let mut q = sqlx::query(&sql);
             for ((group, day), d) in chunk {
@@ -143,13 +172,31 @@ pub type SenderDelta = ((i64, i64, i64), (bool, i64));
 
 /// Adds messages to the rollups of (group, day, sender).
 pub async fn add_sender_days(tx: &mut Tx, deltas: &[SenderDelta]) -> Result<()> {
-    for chunk in deltas.chunks(CHUNK) {
-        let sql = format!(
-            "INSERT INTO sender_days (group_id, day, person_id, staff, messages) VALUES {}
+    const UPSERT: &str =
+        "INSERT INTO sender_days (group_id, day, person_id, staff, messages) VALUES {}
              ON CONFLICT (group_id, day, person_id) DO UPDATE SET
-               messages = sender_days.messages + excluded.messages",
-            values(tx.backend(), chunk.len(), 5)
-        );
+               messages = sender_days.messages + excluded.messages";
+    if let Tx::Sqlite(t) = tx {
+        return sqlite_direct::with(t, |db| {
+            sqlite_direct::insert_rows(
+                db,
+                UPSERT,
+                5,
+                deltas,
+                |st, at, ((g, day, person), (staff, n))| {
+                    st.raw_bind_parameter(at + 1, g)?;
+                    st.raw_bind_parameter(at + 2, day)?;
+                    st.raw_bind_parameter(at + 3, person)?;
+                    st.raw_bind_parameter(at + 4, staff)?;
+                    st.raw_bind_parameter(at + 5, n)
+                },
+            )
+            .map(|_| ())
+        })
+        .await;
+    }
+    for chunk in deltas.chunks(CHUNK) {
+        let sql = UPSERT.replace("{}", &values(tx.backend(), chunk.len(), 5));
         on_conn!(tx, |c| {
             let mut q = sqlx::query(&sql);
             for ((group, day, person), (staff, n)) in chunk {

@@ -126,7 +126,14 @@ impl Store {
             .busy_timeout(Duration::from_secs(10));
         // A larger page cache for the writer: bulk imports touch the same
         // index pages batch after batch (64 MiB; readers keep the default).
-        let write = Writer::start(opts.clone().pragma("cache_size", "-65536")).await?;
+        // Statement journals in memory: a multi-row INSERT keeps one, so it
+        // can undo itself, and on disk each would be a temporary file.
+        let write = Writer::start(
+            opts.clone()
+                .pragma("cache_size", "-65536")
+                .pragma("temp_store", "memory"),
+        )
+        .await?;
         let read = SqlitePoolOptions::new()
             .max_connections(4)
             .connect_with(opts.clone().read_only(true))

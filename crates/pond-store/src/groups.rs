@@ -1,7 +1,7 @@
 //! Chat groups and the people in them.
 
 use crate::time::ms;
-use crate::{Result, Tx, on_conn};
+use crate::{Result, StoreError, Tx, on_conn};
 use jiff::Timestamp;
 
 /// A stored chat group.
@@ -96,7 +96,7 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<Group>> {
 }
 
 /// A person as a group knows them.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct NewPerson {
     /// The platform's id, else the display name, prefixed by which.
     pub key: String,
@@ -136,16 +136,53 @@ pub struct PersonId {
 /// Rows per multi-row statement; well under both backends' parameter limits.
 const CHUNK: usize = 500;
 
-/// Ids of these people in `group`, creating the missing ones; `staff` says
-/// whether a new person is the shop's staff (existing people keep theirs).
-/// Keys must be distinct.
+/// Ids of these people in `group`, in the order given, creating the
+/// missing ones; `staff` says whether a new person is the shop's staff
+/// (existing people keep theirs). Keys must be distinct.
 pub async fn people(
     tx: &mut Tx,
     group: i64,
     people: &[NewPerson],
     staff: &(dyn Fn(&NewPerson) -> bool + Sync),
-) -> Result<Vec<(String, PersonId)>> {
+) -> Result<Vec<PersonId>> {
     let mut out = Vec::with_capacity(people.len());
+    if let Tx::Sqlite(t) = tx {
+        // A row per step on the connection itself (see chat::insert). No
+        // RETURNING: SQLite gathers it in a temporary table per statement.
+        out = crate::sqlite_direct::with(t, |db| {
+            let mut insert = db.prepare_cached(
+                "INSERT INTO chat_people (group_id, person_key, name, platform_id, bot, staff)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (group_id, person_key) DO NOTHING",
+            )?;
+            let mut existing = db.prepare_cached(
+                "SELECT id, staff FROM chat_people WHERE group_id = ?1 AND person_key = ?2",
+            )?;
+            people
+                .iter()
+                .map(|p| {
+                    let staff = staff(p);
+                    let values =
+                        rusqlite::params![group, p.key, p.name, p.platform_id, p.bot, staff];
+                    if insert.execute(values)? == 1 {
+                        let id = db.last_insert_rowid();
+                        return Ok(PersonId { id, staff });
+                    }
+                    existing.query_row(rusqlite::params![group, p.key], |r| {
+                        Ok(PersonId {
+                            id: r.get(0)?,
+                            staff: r.get(1)?,
+                        })
+                    })
+                })
+                .collect::<rusqlite::Result<Vec<_>>>()
+        })
+        .await?;
+        for chunk in out.chunks(CHUNK) {
+            let ids: Vec<i64> = chunk.iter().map(|p| p.id).collect();
+            link_members(tx, &ids).await?;
+        }
+        return Ok(out);
+    }
     for chunk in people.chunks(CHUNK) {
         // DO UPDATE with a no-op, so RETURNING gives existing rows too.
         let sql = format!(
@@ -169,10 +206,17 @@ pub async fn people(
         })?;
         let ids: Vec<i64> = rows.iter().map(|r| r.1).collect();
         link_members(tx, &ids).await?;
-        out.extend(
-            rows.into_iter()
-                .map(|(key, id, staff)| (key, PersonId { id, staff })),
-        );
+        // RETURNING promises no order: match the rows back to the keys.
+        let mut by_key: std::collections::HashMap<String, PersonId> = rows
+            .into_iter()
+            .map(|(key, id, staff)| (key, PersonId { id, staff }))
+            .collect();
+        for p in chunk {
+            let id = by_key.remove(&p.key).ok_or_else(|| {
+                StoreError::Corrupt(format!("chat_people: no row came back for {}", p.key))
+            })?;
+            out.push(id);
+        }
     }
     Ok(out)
 }

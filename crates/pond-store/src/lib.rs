@@ -36,6 +36,7 @@ pub mod referrals;
 pub mod rewards;
 pub mod rollups;
 mod sql;
+mod sqlite_direct;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;
@@ -73,6 +74,9 @@ pub enum StoreError {
     /// Anything else from the database driver.
     #[error(transparent)]
     Database(sqlx::Error),
+    /// Anything else from SQLite, met on its C API (bulk chat writes).
+    #[error("SQLite: {0}")]
+    Sqlite(String),
     /// The write could not be completed and nothing of it was kept: the
     /// writer stopped, or the commit of its group failed.
     #[error("the database is unavailable: {0}")]

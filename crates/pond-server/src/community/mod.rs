@@ -10,7 +10,7 @@ pub mod ingest;
 pub mod report;
 
 use crate::error::ApiError;
-use ingest::{Added, BATCH, Ingest, Settings};
+use ingest::{Added, BATCH, Ingest, Prepared, Settings, prepare};
 use jiff::tz::TimeZone;
 use pond_import::{ChatEvent, Format, ImportOptions, ImportReport};
 use pond_store::Store;
@@ -151,7 +151,10 @@ pub async fn import_reader_with<R>(
 where
     R: BufRead + Seek + Send + 'static,
 {
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<ChatEvent>>(2);
+    // The parser's thread also prepares each batch (ids, days, complaint
+    // scores), so that work overlaps the write of the batch before it.
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Prepared>(2);
+    let prepare_with = settings.clone();
     let parser = tokio::task::spawn_blocking(move || {
         let mut batch = Vec::with_capacity(BATCH);
         let mut closed = false;
@@ -160,19 +163,19 @@ where
             if batch.len() >= BATCH && !closed {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
                 // The writer side stopped (a failed write): stop sending.
-                closed = tx.blocking_send(full).is_err();
+                closed = tx.blocking_send(prepare(&prepare_with, full)).is_err();
             }
         };
         let result = parse(reader, file_name.as_deref(), format, &options, sink);
         if !batch.is_empty() && !closed {
-            let _ = tx.blocking_send(batch);
+            let _ = tx.blocking_send(prepare(&prepare_with, batch));
         }
         result
     });
     let mut ingest = Ingest::new(store.clone(), settings);
     let mut failed = None;
     while let Some(batch) = rx.recv().await {
-        if let Err(e) = ingest.write(batch).await {
+        if let Err(e) = ingest.write_prepared(batch).await {
             failed = Some(e);
             break;
         }
