@@ -40,6 +40,10 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The allocator the `pond` binary uses, so the figures are its figures.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Throughput target of the issue: messages per second, rollups included.
 const TARGET_MPS: f64 = 300_000.0;
 /// The report must answer within this.

@@ -76,7 +76,9 @@ pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Resul
 ///
 /// Groups drive the join (CROSS JOIN fixes the order in SQLite), so each
 /// group's rows are one range of the (group, day) key: no index on day is
-/// needed, and imports need not maintain one.
+/// needed, and imports need not maintain one. Grouping by `g.id` (not the
+/// joined table's column) lets SQLite read groups in rowid order and
+/// aggregate as it goes, with no temporary B-tree to sort into.
 ///
 /// Each group's rows come packed into one string (`day:messages:...,...`):
 /// sqlx hands every result row from SQLite's worker thread to the caller
@@ -84,12 +86,11 @@ pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Resul
 /// of a report's time. `string_agg` exists in both SQLite (3.44+) and
 /// PostgreSQL.
 pub async fn days(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result<Vec<DayRow>> {
-    const SQL: &str =
-        "SELECT group_id, string_agg(day || ':' || messages || ':' || non_staff_messages
-                                     || ':' || joins || ':' || leaves, ',')
+    const SQL: &str = "SELECT g.id, string_agg(day || ':' || messages || ':' || non_staff_messages
+                                 || ':' || joins || ':' || leaves, ',')
          FROM chat_groups g CROSS JOIN group_days d
          WHERE d.group_id = g.id AND d.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
-         GROUP BY d.group_id";
+         GROUP BY g.id";
     unpack(tx, SQL, (from, to, group), |group_id, row| {
         let [day, messages, non_staff_messages, joins, leaves] = fields(row)?;
         Ok(DayRow {
@@ -112,11 +113,11 @@ pub async fn senders(
     group: Option<i64>,
 ) -> Result<Vec<SenderRow>> {
     const SQL: &str =
-        "SELECT group_id, string_agg(day || ':' || person_id || ':' || CAST(staff AS INTEGER)
-                                     || ':' || messages, ',')
+        "SELECT g.id, string_agg(day || ':' || person_id || ':' || CAST(staff AS INTEGER)
+                                 || ':' || messages, ',')
          FROM chat_groups g CROSS JOIN sender_days s
          WHERE s.group_id = g.id AND s.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
-         GROUP BY s.group_id";
+         GROUP BY g.id";
     unpack(tx, SQL, (from, to, group), |group_id, row| {
         let [day, person_id, staff, messages] = fields(row)?;
         Ok(SenderRow {

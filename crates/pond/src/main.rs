@@ -18,6 +18,12 @@ use pond_server::{Application, Config};
 use pond_store::Store;
 use std::process::ExitCode;
 
+/// mimalloc: an import frees millions of small strings a second on two
+/// threads, and glibc's allocator spent a third of the parser's thread on
+/// consolidating its free lists (docs/benchmarks.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.log_json);

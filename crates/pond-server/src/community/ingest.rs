@@ -442,9 +442,13 @@ async fn store_batch(
             }
         }
     }
-    let days: Vec<_> = days.into_iter().collect();
+    // In key order, so each statement walks its B-tree forward instead of
+    // touching (and journaling) pages in the hash map's random order.
+    let mut days: Vec<_> = days.into_iter().collect();
+    days.sort_unstable_by_key(|(key, _)| *key);
     chat::add_days(tx, &days).await?;
-    let senders: Vec<_> = senders.into_iter().collect();
+    let mut senders: Vec<_> = senders.into_iter().collect();
+    senders.sort_unstable_by_key(|(key, _)| *key);
     chat::add_sender_days(tx, &senders).await?;
     for (person, joined, left) in moves {
         groups::membership(tx, person, joined, left).await?;
