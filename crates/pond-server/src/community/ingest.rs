@@ -221,6 +221,7 @@ struct PreparedEvent {
 /// Takes a batch apart for [`Ingest::write_prepared`].
 pub fn prepare(settings: &Settings, batch: Vec<ChatEvent>) -> Prepared {
     let mut groups: Vec<(GroupRef, Timestamp)> = Vec::new();
+    let mut group_index: FastMap<GroupRef, usize> = FastMap::default();
     let mut people = Vec::new();
     let mut new_people: FastMap<(usize, u64), usize> = FastMap::default();
     let mut events = Vec::with_capacity(batch.len());
@@ -240,12 +241,12 @@ pub fn prepare(settings: &Settings, batch: Vec<ChatEvent>) -> Prepared {
             ChatEvent::Leave { group, member, .. } => (group, Some(member), None, "leave", None),
         };
         // Consecutive events are nearly always of one group.
-        let g = match groups.iter().rposition(|(known, _)| *known == group) {
-            Some(g) => g,
-            None => {
-                groups.push((group, at));
+        let g = match groups.last() {
+            Some((last, _)) if *last == group => groups.len() - 1,
+            _ => *group_index.entry(group).or_insert_with_key(|group| {
+                groups.push((group.clone(), at));
                 groups.len() - 1
-            }
+            }),
         };
         groups[g].1 = groups[g].1.min(at);
         let person = person.map(|p| {
