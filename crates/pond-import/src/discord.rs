@@ -61,12 +61,9 @@ where
                     out: &mut out,
                     group: group_of(&guild, &channel),
                 };
-                json.begin_array("an array of messages")?;
-                let mut first = true;
-                while json.next_element(&mut first)? {
-                    let line = json.line();
-                    messages.record(line, json.value()?);
-                }
+                json.records("an array of messages", |line, record| {
+                    messages.record(line, record)
+                })?;
             }
             _ => json.skip()?,
         }

@@ -56,11 +56,6 @@ impl<R: Read> JsonStream<R> {
         }
     }
 
-    /// The line the element found by [`Self::next_element`] starts on.
-    pub(crate) fn line(&self) -> u64 {
-        self.line
-    }
-
     /// Consumes an object's `{`, or says what was found instead.
     pub(crate) fn begin_object(&mut self, expected: &str) -> Result<(), ImportError> {
         self.begin(b'{', expected)
@@ -125,6 +120,23 @@ impl<R: Read> JsonStream<R> {
             .map_err(|e| ImportError::from_json_at(self.format, e, line, column))?;
         self.consume(len);
         Ok(parsed)
+    }
+
+    /// Reads an array of records, each on its own into `T`, and hands each
+    /// to `record` with the line it starts on before the next is read: so
+    /// memory is bounded by the largest record, not by the array.
+    pub(crate) fn records<T: for<'de> Deserialize<'de>>(
+        &mut self,
+        expected: &str,
+        mut record: impl FnMut(u64, T),
+    ) -> Result<(), ImportError> {
+        self.begin_array(expected)?;
+        let mut first = true;
+        while self.next_element(&mut first)? {
+            let line = self.line;
+            record(line, self.value()?);
+        }
+        Ok(())
     }
 
     /// Skips the next value, still checking that it is valid JSON.
@@ -343,12 +355,7 @@ mod tests {
     fn walk(input: &str) -> Result<Vec<(u64, Value)>, crate::ImportError> {
         let mut json = JsonStream::new(input.as_bytes(), "test");
         let mut out = Vec::new();
-        json.begin_array("an array")?;
-        let mut first = true;
-        while json.next_element(&mut first)? {
-            let line = json.line();
-            out.push((line, json.value()?));
-        }
+        json.records("an array", |line, value: Value| out.push((line, value)))?;
         json.end()?;
         Ok(out)
     }

@@ -132,18 +132,10 @@ impl<F: FnMut(ChatEvent)> Ctx<'_, F> {
         json: &mut JsonStream<R>,
         group: &GroupRef,
     ) -> Result<(), ImportError> {
-        json.begin_array("an array of messages")?;
-        let mut first = true;
-        while json.next_element(&mut first)? {
-            let line = json.line();
-            let record = json.value::<Record>()?;
-            Messages {
-                ctx: &mut *self,
-                group,
-            }
-            .record(line, record);
-        }
-        Ok(())
+        let mut messages = Messages { ctx: self, group };
+        json.records("an array of messages", |line, record: Record| {
+            messages.record(line, record)
+        })
     }
 }
 
