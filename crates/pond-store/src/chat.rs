@@ -70,15 +70,13 @@ pub async fn insert(tx: &mut Tx, events: &[NewEvent]) -> Result<Vec<bool>> {
     const INSERT: &str = "INSERT INTO chat_events (group_id, at, id, person_id, kind, text)
              VALUES {} ON CONFLICT (group_id, at, id) DO NOTHING";
     let stored = if let Tx::Sqlite(t) = tx {
-        sqlite_direct::with(t, |db| {
-            sqlite_direct::insert_rows(db, INSERT, 6, &new, |st, at, e| {
-                st.raw_bind_parameter(at + 1, e.group_id)?;
-                st.raw_bind_parameter(at + 2, e.at)?;
-                st.raw_bind_parameter(at + 3, e.id)?;
-                st.raw_bind_parameter(at + 4, e.person_id)?;
-                st.raw_bind_parameter(at + 5, e.kind)?;
-                st.raw_bind_parameter(at + 6, e.text.as_deref())
-            })
+        sqlite_direct::insert_rows(t, INSERT, 6, &new, |st, at, e| {
+            st.raw_bind_parameter(at + 1, e.group_id)?;
+            st.raw_bind_parameter(at + 2, e.at)?;
+            st.raw_bind_parameter(at + 3, e.id)?;
+            st.raw_bind_parameter(at + 4, e.person_id)?;
+            st.raw_bind_parameter(at + 5, e.kind)?;
+            st.raw_bind_parameter(at + 6, e.text.as_deref())
         })
         .await? as u64
     } else {
@@ -135,18 +133,16 @@ pub async fn add_days(tx: &mut Tx, deltas: &[((i64, i64), DayDelta)]) -> Result<
                joins = group_days.joins + excluded.joins,
                leaves = group_days.leaves + excluded.leaves";
     if let Tx::Sqlite(t) = tx {
-        return sqlite_direct::with(t, |db| {
-            sqlite_direct::insert_rows(db, UPSERT, 6, deltas, |st, at, ((group, day), d)| {
-                st.raw_bind_parameter(at + 1, group)?;
-                st.raw_bind_parameter(at + 2, day)?;
-                st.raw_bind_parameter(at + 3, d.messages)?;
-                st.raw_bind_parameter(at + 4, d.non_staff_messages)?;
-                st.raw_bind_parameter(at + 5, d.joins)?;
-                st.raw_bind_parameter(at + 6, d.leaves)
-            })
-            .map(|_| ())
+        sqlite_direct::insert_rows(t, UPSERT, 6, deltas, |st, at, ((group, day), d)| {
+            st.raw_bind_parameter(at + 1, group)?;
+            st.raw_bind_parameter(at + 2, day)?;
+            st.raw_bind_parameter(at + 3, d.messages)?;
+            st.raw_bind_parameter(at + 4, d.non_staff_messages)?;
+            st.raw_bind_parameter(at + 5, d.joins)?;
+            st.raw_bind_parameter(at + 6, d.leaves)
         })
-        .await;
+        .await?;
+        return Ok(());
     }
     for chunk in deltas.chunks(CHUNK) {
         let sql = UPSERT.replace("{}", &values(tx.backend(), chunk.len(), 6));
@@ -177,23 +173,21 @@ pub async fn add_sender_days(tx: &mut Tx, deltas: &[SenderDelta]) -> Result<()> 
              ON CONFLICT (group_id, day, person_id) DO UPDATE SET
                messages = sender_days.messages + excluded.messages";
     if let Tx::Sqlite(t) = tx {
-        return sqlite_direct::with(t, |db| {
-            sqlite_direct::insert_rows(
-                db,
-                UPSERT,
-                5,
-                deltas,
-                |st, at, ((g, day, person), (staff, n))| {
-                    st.raw_bind_parameter(at + 1, g)?;
-                    st.raw_bind_parameter(at + 2, day)?;
-                    st.raw_bind_parameter(at + 3, person)?;
-                    st.raw_bind_parameter(at + 4, staff)?;
-                    st.raw_bind_parameter(at + 5, n)
-                },
-            )
-            .map(|_| ())
-        })
-        .await;
+        sqlite_direct::insert_rows(
+            t,
+            UPSERT,
+            5,
+            deltas,
+            |st, at, ((g, day, person), (staff, n))| {
+                st.raw_bind_parameter(at + 1, g)?;
+                st.raw_bind_parameter(at + 2, day)?;
+                st.raw_bind_parameter(at + 3, person)?;
+                st.raw_bind_parameter(at + 4, staff)?;
+                st.raw_bind_parameter(at + 5, n)
+            },
+        )
+        .await?;
+        return Ok(());
     }
     for chunk in deltas.chunks(CHUNK) {
         let sql = UPSERT.replace("{}", &values(tx.backend(), chunk.len(), 5));

@@ -145,11 +145,10 @@ pub async fn people(
     people: &[NewPerson],
     staff: &(dyn Fn(&NewPerson) -> bool + Sync),
 ) -> Result<Vec<PersonId>> {
-    let mut out = Vec::with_capacity(people.len());
     if let Tx::Sqlite(t) = tx {
         // A row per step on the connection itself (see chat::insert). No
         // RETURNING: SQLite gathers it in a temporary table per statement.
-        out = crate::sqlite_direct::with(t, |db| {
+        let out = crate::sqlite_direct::with(t, |db| {
             let mut insert = db.prepare_cached(
                 "INSERT INTO chat_people (group_id, person_key, name, platform_id, bot, staff)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (group_id, person_key) DO NOTHING",
@@ -183,6 +182,7 @@ pub async fn people(
         }
         return Ok(out);
     }
+    let mut out = Vec::with_capacity(people.len());
     for chunk in people.chunks(CHUNK) {
         // DO UPDATE with a no-op, so RETURNING gives existing rows too.
         let sql = format!(

@@ -62,11 +62,21 @@ fn error(e: rusqlite::Error) -> StoreError {
 /// statement journal; 512 × 6 parameters stays far under SQLite's 32,766.
 const ROWS: usize = 512;
 
-/// Runs the INSERT `template` (its VALUES list written `{}`) over `rows`,
-/// [`ROWS`] rows per execution; `bind(statement, first, row)` binds one
-/// row's `cols` values from parameter `first + 1` on. Answers how many rows
-/// the statements changed.
-pub(crate) fn insert_rows<T>(
+/// Runs the INSERT `template` (its VALUES list written `{}`) over `rows` on
+/// the connection of `tx`, [`ROWS`] rows per execution; `bind(statement,
+/// first, row)` binds one row's `cols` values from parameter `first + 1`
+/// on. Answers how many rows the statements changed.
+pub(crate) async fn insert_rows<T>(
+    tx: &mut Transaction<'static, Sqlite>,
+    template: &str,
+    cols: usize,
+    rows: &[T],
+    bind: impl Fn(&mut rusqlite::Statement<'_>, usize, &T) -> rusqlite::Result<()>,
+) -> Result<usize> {
+    with(tx, |db| insert_chunks(db, template, cols, rows, bind)).await
+}
+
+fn insert_chunks<T>(
     db: &rusqlite::Connection,
     template: &str,
     cols: usize,
