@@ -1,7 +1,7 @@
 //! Reading the per-day rollups for a window of days: what a health report,
 //! a census or a lifecycle verdict needs, in three queries for all groups.
 
-use crate::{Result, StoreError, Tx, on_conn};
+use crate::{Result, StoreError, Tx, on_conn, sqlite_direct};
 
 /// What a group's rows before the window say, summed up by the database.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, sqlx::FromRow)]
@@ -80,12 +80,29 @@ pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Resul
 /// joined table's column) lets SQLite read groups in rowid order and
 /// aggregate as it goes, with no temporary B-tree to sort into.
 ///
-/// Each group's rows come packed into one string (`day:messages:...,...`):
-/// sqlx hands every result row from SQLite's worker thread to the caller
-/// on its own, and at a million rows those hand-offs, not SQLite, were most
-/// of a report's time. `string_agg` exists in both SQLite (3.44+) and
-/// PostgreSQL.
+/// On SQLite the rows are stepped on the connection itself
+/// ([`sqlite_direct::query_rows`]): sqlx would hand each from its worker
+/// thread to the caller on its own, and at a million rows those hand-offs
+/// were most of a report's time. On PostgreSQL each group's rows come
+/// packed into one string (`day:messages:...,...`), one result row per
+/// group instead of one per day.
 pub async fn days(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result<Vec<DayRow>> {
+    if let Tx::Sqlite(t) = tx {
+        const SQL: &str = "SELECT g.id, d.day, d.messages, d.non_staff_messages, d.joins, d.leaves
+             FROM chat_groups g CROSS JOIN group_days d
+             WHERE d.group_id = g.id AND d.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)";
+        return sqlite_direct::query_rows(t, SQL, (from, to, group), |r| {
+            Ok(DayRow {
+                group_id: r.get(0)?,
+                day: r.get(1)?,
+                messages: r.get(2)?,
+                non_staff_messages: r.get(3)?,
+                joins: r.get(4)?,
+                leaves: r.get(5)?,
+            })
+        })
+        .await;
+    }
     const SQL: &str = "SELECT g.id, string_agg(day || ':' || messages || ':' || non_staff_messages
                                  || ':' || joins || ':' || leaves, ',')
          FROM chat_groups g CROSS JOIN group_days d
@@ -105,13 +122,28 @@ pub async fn days(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result
     .await
 }
 
-/// Sender rows in `[from, to]`, packed per group like [`days`].
+/// Sender rows in `[from, to]`, read like [`days`].
 pub async fn senders(
     tx: &mut Tx,
     from: i64,
     to: i64,
     group: Option<i64>,
 ) -> Result<Vec<SenderRow>> {
+    if let Tx::Sqlite(t) = tx {
+        const SQL: &str = "SELECT g.id, s.day, s.person_id, s.staff, s.messages
+             FROM chat_groups g CROSS JOIN sender_days s
+             WHERE s.group_id = g.id AND s.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)";
+        return sqlite_direct::query_rows(t, SQL, (from, to, group), |r| {
+            Ok(SenderRow {
+                group_id: r.get(0)?,
+                day: r.get(1)?,
+                person_id: r.get(2)?,
+                staff: r.get(3)?,
+                messages: r.get(4)?,
+            })
+        })
+        .await;
+    }
     const SQL: &str =
         "SELECT g.id, string_agg(day || ':' || person_id || ':' || CAST(staff AS INTEGER)
                                  || ':' || messages, ',')

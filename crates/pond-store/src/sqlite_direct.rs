@@ -10,6 +10,10 @@
 //! prepare per batch, then bind and step per row, with no copy and no
 //! thread switch. It is the same connection, so the rows belong to the
 //! transaction (and savepoint) the caller is in.
+//!
+//! Reports read the same way ([`query_rows`]): a window of sender rollups
+//! is about a million rows, and through sqlx each would cross threads on
+//! its own.
 
 use crate::{Result, StoreError};
 use rusqlite::ffi::ErrorCode;
@@ -35,6 +39,26 @@ pub(crate) async fn with<T>(
     drop(db);
     drop(handle);
     out
+}
+
+/// Runs the query `sql` with `params` on the connection of `tx` (a read or
+/// a write transaction) and maps each result row with `row`.
+pub(crate) async fn query_rows<T>(
+    tx: &mut Transaction<'static, Sqlite>,
+    sql: &str,
+    params: impl rusqlite::Params,
+    mut row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>> {
+    with(tx, |db| {
+        let mut st = db.prepare(sql)?;
+        let mut rows = st.query(params)?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            out.push(row(r)?);
+        }
+        Ok(out)
+    })
+    .await
 }
 
 /// SQLite's refusals as the store names them.
