@@ -40,5 +40,5 @@ pub use health::{Health, bus_factor, health};
 pub use lifecycle::{
     Reason, State, Thresholds, Transition, classify, transitions, turned_declining,
 };
-pub use rollup::{DayRollup, GroupHistory, Rollups, SenderDay, day_number, day_of};
+pub use rollup::{DayRollup, GroupHistory, Rollups, SenderDay, date_of_day, day_number, day_of};
 pub use survival::{KaplanMeier, KmPoint, Lifetime};

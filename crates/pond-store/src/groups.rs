@@ -92,6 +92,21 @@ pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Group>> {
 /// Every group, by id.
 pub async fn list(tx: &mut Tx) -> Result<Vec<Group>> {
     let sql = format!("SELECT {COLUMNS} FROM chat_groups ORDER BY id");
+    if let Tx::Sqlite(t) = tx {
+        // Thousands of groups: stepped on the connection, not handed over
+        // from sqlx's worker row by row (see `sqlite_direct`).
+        return crate::sqlite_direct::query_rows(t, &sql, &[], |r| {
+            Ok(Group {
+                id: r.get(0)?,
+                channel: r.get(1)?,
+                external_id: r.get(2)?,
+                name: r.get(3)?,
+                capacity: r.get(4)?,
+                first_seen: r.get(5)?,
+            })
+        })
+        .await;
+    }
     Ok(on_conn!(tx, |c| sqlx::query_as(&sql).fetch_all(c).await)?)
 }
 

@@ -50,9 +50,7 @@ pub struct SenderRow {
 
 /// Facts before the window `[from, to]` for every group (or one).
 pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result<Vec<GroupFacts>> {
-    Ok(on_conn!(tx, |c| {
-        sqlx::query_as(
-        "SELECT g.id AS group_id,
+    const SQL: &str = "SELECT g.id AS group_id,
            (SELECT MIN(d.day) FROM group_days d
              WHERE d.group_id = g.id AND d.day <= $2 AND d.messages > 0) AS first_day,
            (SELECT MAX(d.day) FROM group_days d
@@ -62,23 +60,32 @@ pub async fn facts(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Resul
            + COALESCE((SELECT SUM(d.joins - d.leaves) FROM group_days d
              WHERE d.group_id = g.id AND d.day < $1 AND (d.joins > 0 OR d.leaves > 0)), 0)
              AS BIGINT) AS members_before
-         FROM chat_groups g WHERE $3 IS NULL OR g.id = $3 ORDER BY g.id"
-    )
-    .bind(from)
-    .bind(to)
-    .bind(group)
-    .fetch_all(c)
-    .await
-    })?)
+         FROM chat_groups g WHERE $3 IS NULL OR g.id = $3 ORDER BY g.id";
+    if let Tx::Sqlite(t) = tx {
+        // A row per group, stepped on the connection like [`days`].
+        return sqlite_direct::query_rows(t, SQL, &[&from, &to, &group], |r| {
+            Ok(GroupFacts {
+                group_id: r.get(0)?,
+                first_day: r.get(1)?,
+                last_active_before: r.get(2)?,
+                members_before: r.get(3)?,
+            })
+        })
+        .await;
+    }
+    Ok(on_conn!(tx, |c| sqlx::query_as(SQL)
+        .bind(from)
+        .bind(to)
+        .bind(group)
+        .fetch_all(c)
+        .await)?)
 }
 
-/// Day rows in `[from, to]`, by group.
+/// Day rows in `[from, to]`, in order of group (not of day within one).
 ///
 /// Groups drive the join (CROSS JOIN fixes the order in SQLite), so each
 /// group's rows are one range of the (group, day) key: no index on day is
-/// needed, and imports need not maintain one. Grouping by `g.id` (not the
-/// joined table's column) lets SQLite read groups in rowid order and
-/// aggregate as it goes, with no temporary B-tree to sort into.
+/// needed, and imports need not maintain one.
 ///
 /// On SQLite the rows are stepped on the connection itself
 /// ([`sqlite_direct::query_rows`]): sqlx would hand each from its worker
@@ -90,8 +97,9 @@ pub async fn days(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result
     if let Tx::Sqlite(t) = tx {
         const SQL: &str = "SELECT g.id, d.day, d.messages, d.non_staff_messages, d.joins, d.leaves
              FROM chat_groups g CROSS JOIN group_days d
-             WHERE d.group_id = g.id AND d.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)";
-        return sqlite_direct::query_rows(t, SQL, (from, to, group), |r| {
+             WHERE d.group_id = g.id AND d.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
+             ORDER BY g.id";
+        return sqlite_direct::query_rows(t, SQL, &[&from, &to, &group], |r| {
             Ok(DayRow {
                 group_id: r.get(0)?,
                 day: r.get(1)?,
@@ -107,7 +115,7 @@ pub async fn days(tx: &mut Tx, from: i64, to: i64, group: Option<i64>) -> Result
                                  || ':' || joins || ':' || leaves, ',')
          FROM chat_groups g CROSS JOIN group_days d
          WHERE d.group_id = g.id AND d.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
-         GROUP BY g.id";
+         GROUP BY g.id ORDER BY g.id";
     unpack(tx, SQL, (from, to, group), |group_id, row| {
         let [day, messages, non_staff_messages, joins, leaves] = fields(row)?;
         Ok(DayRow {
@@ -132,8 +140,9 @@ pub async fn senders(
     if let Tx::Sqlite(t) = tx {
         const SQL: &str = "SELECT g.id, s.day, s.person_id, s.staff, s.messages
              FROM chat_groups g CROSS JOIN sender_days s
-             WHERE s.group_id = g.id AND s.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)";
-        return sqlite_direct::query_rows(t, SQL, (from, to, group), |r| {
+             WHERE s.group_id = g.id AND s.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
+             ORDER BY g.id";
+        return sqlite_direct::query_rows(t, SQL, &[&from, &to, &group], |r| {
             Ok(SenderRow {
                 group_id: r.get(0)?,
                 day: r.get(1)?,
@@ -149,7 +158,7 @@ pub async fn senders(
                                  || ':' || messages, ',')
          FROM chat_groups g CROSS JOIN sender_days s
          WHERE s.group_id = g.id AND s.day BETWEEN $1 AND $2 AND ($3 IS NULL OR g.id = $3)
-         GROUP BY g.id";
+         GROUP BY g.id ORDER BY g.id";
     unpack(tx, SQL, (from, to, group), |group_id, row| {
         let [day, person_id, staff, messages] = fields(row)?;
         Ok(SenderRow {

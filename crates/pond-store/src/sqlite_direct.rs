@@ -41,17 +41,26 @@ pub(crate) async fn with<T>(
     out
 }
 
-/// Runs the query `sql` with `params` on the connection of `tx` (a read or
-/// a write transaction) and maps each result row with `row`.
+/// Runs the query `sql` on the connection of `tx` (a read or a write
+/// transaction) and maps each result row with `row`. `params[i]` binds
+/// `$i+1` wherever it appears, as with sqlx: SQLite itself numbers named
+/// parameters by first appearance, so `$2 ... $1` would bind them swapped.
 pub(crate) async fn query_rows<T>(
     tx: &mut Transaction<'static, Sqlite>,
     sql: &str,
-    params: impl rusqlite::Params,
+    params: &[&(dyn rusqlite::ToSql + Sync)],
     mut row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
 ) -> Result<Vec<T>> {
     with(tx, |db| {
         let mut st = db.prepare(sql)?;
-        let mut rows = st.query(params)?;
+        for (i, value) in params.iter().enumerate() {
+            let name = format!("${}", i + 1);
+            let at = st
+                .parameter_index(&name)?
+                .ok_or(rusqlite::Error::InvalidParameterName(name))?;
+            st.raw_bind_parameter(at, value)?;
+        }
+        let mut rows = st.raw_query();
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             out.push(row(r)?);
@@ -130,4 +139,38 @@ fn insert_chunks<T>(
         changed += st.raw_execute()?;
     }
     Ok(changed)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Tx;
+
+    #[tokio::test]
+    async fn numbered_parameters_bind_by_their_number() {
+        let db = crate::testing::TestDb::sqlite();
+        let store = db.open().await;
+        let Tx::Sqlite(mut t) = store.read().await.unwrap() else {
+            unreachable!("a SQLite test database")
+        };
+        // `$2` comes first in the text, and `$1` twice.
+        let rows = query_rows(&mut t, "SELECT $2, $1, $1 + 1", &[&10_i64, &20_i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })
+        .await
+        .unwrap();
+        assert_eq!(rows, [(20, 10, 11)]);
+        let missing = query_rows(&mut t, "SELECT $1", &[&1_i64, &2_i64], |r| {
+            r.get::<_, i64>(0)
+        })
+        .await;
+        assert!(
+            matches!(&missing, Err(StoreError::Sqlite(m)) if m.contains("$2")),
+            "{missing:?}"
+        );
+    }
 }

@@ -6,13 +6,14 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use pond_community::lifecycle::{State, Thresholds, turned_declining};
 use pond_community::{
-    Census, DayRollup, GroupHistory, KaplanMeier, Lifetime, SenderDay, day_number, day_of, health,
+    Census, DayRollup, GroupHistory, KaplanMeier, Lifetime, SenderDay, date_of_day, day_number,
+    day_of, health,
 };
 use pond_store::Tx;
 use pond_store::groups::Group;
 use pond_store::rollups::{self, DayRow, GroupFacts, SenderRow};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 
 /// The report `pond report groups` prints and `GET /api/v1/groups/report` answers.
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -123,10 +124,10 @@ pub struct Warning {
 }
 
 fn date_of(day: i64) -> Date {
-    let epoch = Date::constant(1970, 1, 1);
-    epoch
-        .checked_add(jiff::Span::new().days(day))
-        .unwrap_or(epoch)
+    i32::try_from(day)
+        .ok()
+        .and_then(date_of_day)
+        .unwrap_or(Date::constant(1970, 1, 1))
 }
 
 fn count(n: i64) -> u32 {
@@ -145,20 +146,17 @@ pub async fn groups(
     // The longest look-back any verdict takes, plus a week for warnings.
     let span = i64::from((thresholds.baseline_weeks * 7).max(28)) + 7;
     let from = to - span + 1;
-    let list: Vec<Group> = match only {
+    let mut list: Vec<Group> = match only {
         Some(id) => pond_store::groups::get(tx, id).await?.into_iter().collect(),
         None => pond_store::groups::list(tx).await?,
     };
-    let facts = rollups::facts(tx, from, to, only).await?;
-    let mut days: HashMap<i64, Vec<DayRow>> = HashMap::new();
-    for d in rollups::days(tx, from, to, only).await? {
-        days.entry(d.group_id).or_default().push(d);
-    }
-    let mut senders: HashMap<i64, Vec<SenderRow>> = HashMap::new();
-    for s in rollups::senders(tx, from, to, only).await? {
-        senders.entry(s.group_id).or_default().push(s);
-    }
-    let facts: HashMap<i64, GroupFacts> = facts.into_iter().map(|f| (f.group_id, f)).collect();
+    // Every list comes in group order (the stable sorts only check that, in
+    // one pass), so each group's rows are the next run of each list: no
+    // map, and no copy of a million sender rows into one.
+    list.sort_by_key(|g| g.id);
+    let mut facts = GroupRuns::new(rollups::facts(tx, from, to, only).await?, |f| f.group_id);
+    let mut days = GroupRuns::new(rollups::days(tx, from, to, only).await?, |d| d.group_id);
+    let mut senders = GroupRuns::new(rollups::senders(tx, from, to, only).await?, |s| s.group_id);
 
     let mut census = Census::new(as_of);
     let mut rows = Vec::with_capacity(list.len());
@@ -167,10 +165,10 @@ pub async fn groups(
     for g in &list {
         let first_seen = day_of(pond_store::time::ts(g.first_seen), tz);
         let history = history(
-            facts.get(&g.id),
+            facts.next(g.id).first(),
             from,
-            days.remove(&g.id).unwrap_or_default(),
-            senders.remove(&g.id).unwrap_or_default(),
+            days.next(g.id),
+            senders.next(g.id),
         )
         .map_err(|e| ApiError::internal(&e))?;
         let (state, reason) = census.add(first_seen, &history, thresholds);
@@ -254,14 +252,38 @@ fn rank(state: &str) -> u8 {
     }
 }
 
+/// Rows sorted by group, handed out one group's run at a time to a caller
+/// that asks for groups in increasing order.
+struct GroupRuns<T> {
+    rows: Vec<T>,
+    at: usize,
+    group: fn(&T) -> i64,
+}
+
+impl<T> GroupRuns<T> {
+    fn new(mut rows: Vec<T>, group: fn(&T) -> i64) -> Self {
+        rows.sort_by_key(group);
+        GroupRuns { rows, at: 0, group }
+    }
+
+    /// The rows of `id`; rows of smaller ids not asked for are passed over.
+    fn next(&mut self, id: i64) -> &[T] {
+        let rest = &self.rows[self.at..];
+        let start = rest.partition_point(|r| (self.group)(r) < id);
+        let len = rest[start..].partition_point(|r| (self.group)(r) == id);
+        self.at += start + len;
+        &self.rows[self.at - len..self.at]
+    }
+}
+
 /// A group's history over the window, with the days before it summed up
 /// into at most two rows: its first day with a message and its last active
 /// day, which is all the verdicts read from that far back.
 fn history(
     facts: Option<&GroupFacts>,
     from: i64,
-    days: Vec<DayRow>,
-    senders: Vec<SenderRow>,
+    days: &[DayRow],
+    senders: &[SenderRow],
 ) -> Result<GroupHistory, pond_community::CommunityError> {
     let mut members = facts.map_or(0, |f| f.members_before);
     let mut out: BTreeMap<i64, DayRollup> = BTreeMap::new();
@@ -283,12 +305,12 @@ fn history(
         }
     }
     let mut per_day: BTreeMap<i64, (u32, u32)> = BTreeMap::new();
-    for s in &senders {
+    for s in senders {
         let e = per_day.entry(s.day).or_default();
         e.0 += 1;
         e.1 += u32::from(!s.staff);
     }
-    let mut days = days;
+    let mut days = days.to_vec();
     days.sort_by_key(|d| d.day);
     for d in days {
         members += d.joins - d.leaves;
@@ -307,7 +329,7 @@ fn history(
         );
     }
     let mut senders: Vec<SenderDay> = senders
-        .into_iter()
+        .iter()
         .map(|s| SenderDay {
             day: date_of(s.day),
             sender_id: s.person_id as u64,
