@@ -340,3 +340,22 @@ fn history(
     senders.sort_by_key(|s| (s.day, s.sender_id));
     GroupHistory::new(out.into_values().collect(), senders)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::GroupRuns;
+
+    #[test]
+    fn each_group_takes_its_own_run_of_rows() {
+        let rows = vec![(3, 'c'), (1, 'a'), (1, 'b'), (5, 'e'), (7, 'g')];
+        let mut runs = GroupRuns::new(rows, |r| r.0);
+        let mut take = |id| runs.next(id).iter().map(|r| r.1).collect::<String>();
+        assert_eq!(take(1), "ab");
+        // A group with no rows, then one past a group never asked for (3).
+        assert_eq!(take(2), "");
+        assert_eq!(take(5), "e");
+        assert_eq!(take(6), "");
+        assert_eq!(take(7), "g");
+        assert_eq!(take(8), "");
+    }
+}
