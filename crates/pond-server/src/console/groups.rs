@@ -10,7 +10,7 @@
 use super::community_charts::{self, Heatmap};
 use super::{Ctx, Nav, PageError, PageResult, fmt, layout, state_label};
 use crate::App;
-use crate::community::report::{self, GroupRow};
+use crate::community::report::{self, GroupRow, date_of};
 use crate::join::Lang;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -389,14 +389,6 @@ pub async fn detail(
     };
     let title = format!("{} · {}", row.name, row.channel);
     Ok(layout(&ctx, Nav::Groups, &title, body))
-}
-
-/// A rollup's day number as a date.
-fn date_of(day: i64) -> Date {
-    let epoch = Date::constant(1970, 1, 1);
-    epoch
-        .checked_add(jiff::Span::new().days(day))
-        .unwrap_or(epoch)
 }
 
 /// A civil day in the page's language, or a dash.
