@@ -3,7 +3,7 @@
 # the same coverage instrumentation cargo-fuzz passes, minus the address
 # sanitizer (nightly only; the importers are safe Rust), plus debug
 # assertions and overflow checks. Seeds come from the importers' test data
-# and ../shared/fixtures when present.
+# and the public samples kept beside it (tests/data/public).
 #
 #   fuzz/run.sh [SECONDS] [TARGET ...]     default: 60 s each, every importer
 set -euo pipefail
@@ -21,7 +21,7 @@ export RUSTFLAGS="-Cpasses=sancov-module -Cllvm-args=-sanitizer-coverage-level=4
 cargo build --release --target "$triple" --bins
 
 data=../crates/pond-import/tests/data
-fixtures=../../shared/fixtures
+fixtures=$data/public
 seed() { # target, then the files that seed it
     local t="$1"
     shift

@@ -1,4 +1,5 @@
-//! The public samples in /work/shared/fixtures, with counts checked by hand
+//! The public samples in tests/data/public (origins and licenses in its
+//! SOURCES.md), with counts checked by hand
 //! (see the comments).
 
 mod common;

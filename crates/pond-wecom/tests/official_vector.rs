@@ -1,4 +1,5 @@
-//! The official vector from WeCom's documentation (../shared/fixtures/wecom)
+//! The official vector from WeCom's documentation (tests/data, origin in
+//! tests/data/SOURCES.md)
 //! decrypts to its known plaintexts; a tampered signature is refused.
 
 #![allow(clippy::unwrap_used)]
@@ -9,7 +10,7 @@ use serde_json::Value;
 fn vector() -> Value {
     let path = concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/wecom/official-callback-vector.json"
+        "/tests/data/official-callback-vector.json"
     );
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }

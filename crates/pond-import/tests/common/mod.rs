@@ -9,9 +9,9 @@ use pond_import::{ChatEvent, MessageKind, TimeZone};
 
 pub type TestResult = Result<(), Box<dyn std::error::Error>>;
 
-/// The shared public fixtures (`/work/shared/fixtures`).
+/// Public samples kept in the repository (`tests/data/public`, see its SOURCES.md).
 pub fn fixture(path: &str) -> std::io::Result<BufReader<File>> {
-    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/fixtures");
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/public");
     Ok(BufReader::new(File::open(PathBuf::from(root).join(path))?))
 }
 
