@@ -1,25 +1,32 @@
-//! Messages classified per second, over the 341 labelled messages of
+//! Messages classified per second, over the 743 labelled messages of
 //! `data/` (about half Chinese, half English), and the cost of building a
-//! classifier.
+//! classifier once the process has built one (`benches/startup.rs` measures
+//! the first).
 //!
 //! `cargo bench -p pond-complaints --bench classify`
 
 use std::hint::black_box;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use pond_complaints::Classifier;
+use pond_complaints::{Classifier, Term};
 
+/// Every message of `data/*.tsv` (the text is the last column).
 fn messages() -> Vec<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("data");
-    ["tune.tsv", "heldout.tsv"]
-        .iter()
-        .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
-        .flat_map(|s| {
-            s.lines()
-                .filter_map(|l| l.split_once('\t').map(|(_, t)| t.to_owned()))
-                .collect::<Vec<_>>()
-        })
-        .collect()
+    [
+        "tune.tsv",
+        "heldout.tsv",
+        "tune-patterns.tsv",
+        "heldout-patterns.tsv",
+    ]
+    .iter()
+    .filter_map(|f| std::fs::read_to_string(dir.join(f)).ok())
+    .flat_map(|s| {
+        s.lines()
+            .filter_map(|l| l.rsplit_once('\t').map(|(_, t)| t.to_owned()))
+            .collect::<Vec<_>>()
+    })
+    .collect()
 }
 
 fn classify(c: &mut Criterion) {
@@ -48,6 +55,10 @@ fn classify(c: &mut Criterion) {
     build.sample_size(10);
     build.bench_function("Classifier::new", |b| {
         b.iter(|| black_box(Classifier::new()))
+    });
+    let terms = [Term::new("花泥干了", 2.5), Term::new("soggy foam", 2.0)];
+    build.bench_function("Classifier::new().with_terms", |b| {
+        b.iter(|| black_box(Classifier::new().with_terms(&terms)))
     });
     build.finish();
 }

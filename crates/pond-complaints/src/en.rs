@@ -129,8 +129,16 @@ fn is_negator(word: &str) -> bool {
 
 /// Finds English lexicon hits in `text` (already capped) and appends them.
 /// Returns whether every sentence was damped (a sincere question or a
-/// condition), which the caller applies to VADER's contribution.
-pub(crate) fn analyse(lex: &EnLexicon, text: &str, inquiry: bool, hits: &mut Vec<RawHit>) -> bool {
+/// condition), which the caller applies to VADER's contribution. `request`:
+/// the message asks the shop to look into something ("could you check?"),
+/// so its questions report a problem rather than ask before buying.
+pub(crate) fn analyse(
+    lex: &EnLexicon,
+    text: &str,
+    inquiry: bool,
+    request: bool,
+    hits: &mut Vec<RawHit>,
+) -> bool {
     let mut all_damped = true;
     let mut any = false;
     for s in sentences(text) {
@@ -143,7 +151,7 @@ pub(crate) fn analyse(lex: &EnLexicon, text: &str, inquiry: bool, hits: &mut Vec
         let rhetorical = has_any(&ws, RHETORICAL_WORDS) || has_pair(&ws, RHETORICAL_PAIRS);
         let question = s.question_mark || QUESTION_OPENERS.contains(&first.text.as_str());
         let hypothetical = has_any(&ws, HYPOTHETICAL) || has_pair(&ws, HYPOTHETICAL_PAIRS);
-        let damped = !rhetorical && (question || hypothetical || inquiry);
+        let damped = !rhetorical && (((question || inquiry) && !request) || hypothetical);
         all_damped &= damped;
         scan(lex, &ws, damped, base, hits);
     }
@@ -194,6 +202,7 @@ fn scan(lex: &EnLexicon, ws: &[Word], damped: bool, base: usize, hits: &mut Vec<
                 * contrast_factor(i, turn),
             negated,
             general: pattern.entry.general,
+            shop: pattern.entry.shop,
         });
         i += n;
     }

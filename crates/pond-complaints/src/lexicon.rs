@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use serde::{Deserialize, Serialize};
 
 use crate::text::{Lang, detect_language};
@@ -113,6 +114,8 @@ fn sane(weight: f64) -> Option<f64> {
 pub(crate) struct Entry {
     pub weight: f64,
     pub general: bool,
+    /// One of the shop's own terms (reported as such in a verdict).
+    pub shop: bool,
 }
 
 /// Chinese terms, looked up by exact text.
@@ -121,6 +124,11 @@ pub(crate) struct ZhLexicon {
     pub terms: HashMap<String, Entry>,
     /// Longest term in characters: bounds how many tokens a match may span.
     pub max_chars: usize,
+    /// Terms of two characters or more, for the terms jieba cuts across
+    /// (花|刺扎|到 hides 扎到); rebuilt by [`ZhLexicon::finish`].
+    pub spanning: Option<AhoCorasick>,
+    /// The term of each pattern of `spanning`.
+    pub spanning_terms: Vec<String>,
 }
 
 impl ZhLexicon {
@@ -131,12 +139,42 @@ impl ZhLexicon {
             return;
         }
         self.max_chars = self.max_chars.max(text.chars().count());
-        self.terms
-            .insert(text.to_owned(), Entry { weight, general });
+        self.terms.insert(
+            text.to_owned(),
+            Entry {
+                weight,
+                general,
+                shop: false,
+            },
+        );
+    }
+
+    /// Inserts one of the shop's own terms.
+    pub fn insert_shop(&mut self, text: &str, weight: f64) {
+        self.insert(text, weight, false);
+        if let Some(e) = self.terms.get_mut(text.trim()) {
+            e.shop = true;
+        }
     }
 
     pub fn get(&self, text: &str) -> Option<Entry> {
         self.terms.get(text).copied()
+    }
+
+    /// Builds the automaton of multi-character terms once the terms are in.
+    pub fn finish(&mut self) {
+        let mut terms: Vec<String> = self
+            .terms
+            .keys()
+            .filter(|t| t.chars().count() >= 2)
+            .cloned()
+            .collect();
+        terms.sort();
+        self.spanning = AhoCorasickBuilder::new()
+            .match_kind(MatchKind::LeftmostLongest)
+            .build(&terms)
+            .ok();
+        self.spanning_terms = terms;
     }
 }
 
@@ -186,8 +224,21 @@ pub(crate) fn normalise_en(word: &str) -> String {
 
 impl EnLexicon {
     pub fn insert(&mut self, text: &str, weight: f64, general: bool) {
+        self.insert_entry(text, weight, general, false);
+    }
+
+    /// Inserts one of the shop's own terms.
+    pub fn insert_shop(&mut self, text: &str, weight: f64) {
+        self.insert_entry(text, weight, false, true);
+    }
+
+    fn insert_entry(&mut self, text: &str, weight: f64, general: bool, shop: bool) {
         let Some(weight) = sane(weight) else { return };
-        let entry = Entry { weight, general };
+        let entry = Entry {
+            weight,
+            general,
+            shop,
+        };
         let words: Vec<Word> = text
             .split_whitespace()
             .map(|w| {
@@ -259,17 +310,16 @@ impl EnLexicon {
 }
 
 /// The built-in lexicons.
-pub(crate) fn builtin() -> (ZhLexicon, EnLexicon, Vec<String>) {
+pub(crate) fn builtin() -> (ZhLexicon, EnLexicon) {
     let mut zh = ZhLexicon::default();
     // General words first so that a domain term of the same text wins.
     for t in parse(ZH_GENERAL) {
         zh.insert(&t.text, t.weight, true);
     }
-    let mut user_words = Vec::new();
     for t in parse(ZH_DOMAIN) {
         zh.insert(&t.text, t.weight, false);
-        user_words.push(t.text);
     }
+    zh.finish();
     let mut en = EnLexicon::default();
     for t in parse(EN_GENERAL) {
         en.insert(&t.text, t.weight, true);
@@ -277,7 +327,13 @@ pub(crate) fn builtin() -> (ZhLexicon, EnLexicon, Vec<String>) {
     for t in parse(EN_DOMAIN) {
         en.insert(&t.text, t.weight, false);
     }
-    (zh, en, user_words)
+    (zh, en)
+}
+
+/// The Chinese domain terms, which go into jieba's user dictionary so that
+/// segmentation keeps them whole.
+pub(crate) fn builtin_user_words() -> Vec<String> {
+    parse(ZH_DOMAIN).into_iter().map(|t| t.text).collect()
 }
 
 #[cfg(test)]
@@ -302,7 +358,7 @@ mod tests {
 
     #[test]
     fn longest_english_match_wins() {
-        let (_, en, _) = builtin();
+        let (_, en) = builtin();
         let (p, n) = en.longest_match(&["refund", "policy", "please"]).unwrap();
         assert_eq!((p.text.as_str(), n), ("refund policy", 2));
         let (p, n) = en.longest_match(&["wilting", "fast"]).unwrap();

@@ -35,19 +35,26 @@
 //! signals, is enough. The crate README has the lexicon sources and the
 //! held-out precision and recall.
 
+mod cues;
 mod en;
+mod framing;
 mod lexicon;
+mod sarcasm;
+mod story;
 mod text;
+mod verdict;
 mod zh;
 
 use std::io::{self, BufRead, Write};
+use std::sync::{Arc, LazyLock};
 
 use jieba_rs::Jieba;
-use serde::{Deserialize, Serialize};
 use vader_parity::SentimentIntensityAnalyzer;
 
 pub use lexicon::{MAX_TERM_WEIGHT, Term};
+pub use story::{SHORT_LIVED_WEIGHT, STORY_WEIGHT, WEAK_STORY_WEIGHT};
 pub use text::{Lang, MAX_MESSAGE_BYTES, detect_language};
+pub use verdict::{Hit, LineVerdict, Reason, Signal, Speaker, Verdict};
 
 /// Score at or above which a message is a complaint.
 pub const THRESHOLD: f64 = 0.5;
@@ -80,35 +87,10 @@ pub const CONTRAST_AFTER: f64 = 1.5;
 /// not about the shop; a complaint names its object (flowers, order,
 /// delivery, staff, "you").
 pub const UNANCHORED_FACTOR: f64 = 0.5;
-
-/// One lexicon term found in a message.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Hit {
-    /// The term as written in the lexicon (Chinese: as found in the text).
-    pub term: String,
-    /// What the hit added to the evidence, after negation and question
-    /// damping: positive for a complaint, negative against.
-    pub weight: f64,
-    /// Whether a negator before the term flipped it.
-    pub negated: bool,
-}
-
-/// The classification of one message.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct Verdict {
-    /// `score >= THRESHOLD`.
-    pub complaint: bool,
-    /// In [0, 1]; see the crate docs for the model.
-    pub score: f64,
-    /// Detected language of the message.
-    pub language: Lang,
-    /// Lexicon hits in text order.
-    pub hits: Vec<Hit>,
-    /// VADER's compound score of the message in [−1, 1] (for Chinese text it
-    /// sees only emoji and Latin words); it adds −`VADER_WEIGHT`·compound to
-    /// the evidence, damped like a term when the message only asks.
-    pub vader_compound: f64,
-}
+/// Largest evidence the tone cues (exclamation marks, insistence, length)
+/// add together: enough to order messages of equal words, never enough to
+/// make a complaint alone.
+pub const TONE_MAX: f64 = 0.3;
 
 /// A hit with its byte position, so hits of both pipelines sort into text
 /// order.
@@ -121,6 +103,52 @@ pub(crate) struct RawHit {
     /// From a general-sentiment lexicon (halved when the message does not
     /// mention the shop).
     pub general: bool,
+    /// One of the shop's own terms.
+    pub shop: bool,
+}
+
+/// The position of evidence about the whole message (VADER, framing).
+pub(crate) const WHOLE: usize = usize::MAX;
+
+/// One piece of evidence while a message is scored.
+#[derive(Debug, Clone)]
+pub(crate) struct Evidence {
+    pub signal: Signal,
+    /// Byte position in the message, or [`WHOLE`].
+    pub pos: usize,
+    pub text: String,
+    pub weight: f64,
+    /// From a lexicon: reported in [`Verdict::hits`] too.
+    pub lexical: bool,
+    pub negated: bool,
+    /// General sentiment, halved when the message does not mention the shop.
+    pub general: bool,
+    /// Counted in the evidence sum; framing reasons only report what they
+    /// already took from other items.
+    pub counts: bool,
+}
+
+impl Evidence {
+    pub fn new(signal: Signal, pos: usize, text: String, weight: f64) -> Self {
+        Evidence {
+            signal,
+            pos,
+            text,
+            weight,
+            lexical: false,
+            negated: false,
+            general: false,
+            counts: true,
+        }
+    }
+
+    /// A reason that reports what a framing rule did to other items.
+    pub fn framing(signal: Signal, text: String, weight: f64) -> Self {
+        Evidence {
+            counts: false,
+            ..Evidence::new(signal, WHOLE, text, weight)
+        }
+    }
 }
 
 /// The factor for a hit at token `index` when the sentence turns at `turn`.
@@ -213,14 +241,86 @@ fn score_of(evidence: f64) -> f64 {
     if s.is_nan() { 0.0 } else { s.clamp(0.0, 1.0) }
 }
 
-/// Scores chat messages for complaints. Build one and share it: building
-/// loads jieba's dictionary and VADER's lexicon (tens of milliseconds),
-/// classifying is cheap and takes `&self`.
+/// Tokens of insistence: repeated, they make a complaint a little surer.
+const INSISTENCE: &[&str] = &[
+    "都", "还", "又", "才", "根本", "完全", "一直", "永远", "整整", "again", "still", "even",
+    "every", "always", "seriously", "literally",
+];
+/// Characters that lean towards trouble or towards contentment in Chinese
+/// chat, counted only for ranking (never enough to make a complaint).
+const TROUBLE_CHARS: &str = "不没无未差坏烂破错晚慢少缺丢断碎脏臭黑黄枯蔫谢掉扔骗坑贵假退投诉怒气烦等呢吗？";
+const CONTENT_CHARS: &str = "好美喜爱棒赞感鲜香甜暖乐笑哈开心辛";
+
+/// Small cues of tone: exclamation marks, insistence, trouble and
+/// contentment characters, length. They order messages with the same
+/// words (so the inbox ranks) and are capped at [`TONE_MAX`], below what
+/// makes a complaint.
+fn tone(text: &str, compound: f64) -> f64 {
+    let bangs = text.chars().filter(|c| matches!(c, '!' | '！')).count().min(3) as f64;
+    let lower = text.to_lowercase();
+    let insist = INSISTENCE
+        .iter()
+        .map(|w| lower.matches(w).count())
+        .sum::<usize>()
+        .min(4) as f64;
+    let lean = text
+        .chars()
+        .map(|c| {
+            if TROUBLE_CHARS.contains(c) {
+                1.0
+            } else if CONTENT_CHARS.contains(c) {
+                -1.0
+            } else {
+                0.0
+            }
+        })
+        .sum::<f64>()
+        .clamp(-6.0, 6.0);
+    let length = (1.0 + text.chars().count() as f64).ln();
+    let words = (1.0 + text.split_whitespace().count() as f64).ln();
+    let questions = text.chars().filter(|c| matches!(c, '?' | '？')).count().min(3) as f64;
+    (0.05 * bangs + 0.04 * insist + 0.015 * lean + 0.02 * length + 0.013 * words
+        - 0.03 * questions
+        - 0.05 * compound)
+        .clamp(-TONE_MAX, TONE_MAX)
+}
+
+/// Evidence late in a message counts a little more (by up to
+/// ±[`EMPHASIS`] / 2): the point of a chat message is usually its end
+/// ("包装很好，但是花是烂的"). Besides being true more often than not, it
+/// keeps messages with the same words from tying.
+pub const EMPHASIS: f64 = 0.1;
+
+fn emphasis(pos: usize, len: usize) -> f64 {
+    if pos == WHOLE || len == 0 {
+        return 1.0;
+    }
+    1.0 - EMPHASIS / 2.0 + EMPHASIS * (pos.min(len) as f64 / len as f64)
+}
+
+/// jieba with Pond's built-in words, segmented once per process: loading
+/// its 350,000-word dictionary is most of what building a classifier
+/// costs, and every classifier without Chinese shop terms shares it.
+static BASE_JIEBA: LazyLock<Arc<Jieba>> = LazyLock::new(|| {
+    let mut jieba = Jieba::new();
+    for w in lexicon::builtin_user_words() {
+        add_user_word(&mut jieba, &w);
+    }
+    Arc::new(jieba)
+});
+
+/// VADER's lexicon, parsed once per process and shared.
+static VADER: LazyLock<Arc<SentimentIntensityAnalyzer>> =
+    LazyLock::new(|| Arc::new(SentimentIntensityAnalyzer::new()));
+
+/// Scores chat messages for complaints. Build one and share it: the first
+/// classifier of a process loads jieba's dictionary and VADER's lexicon
+/// (about 0.1 s); later ones share them, and classifying takes `&self`.
 pub struct Classifier {
-    jieba: Jieba,
+    jieba: Arc<Jieba>,
     zh: lexicon::ZhLexicon,
     en: lexicon::EnLexicon,
-    vader: SentimentIntensityAnalyzer,
+    vader: Arc<SentimentIntensityAnalyzer>,
 }
 
 impl std::fmt::Debug for Classifier {
@@ -242,22 +342,19 @@ impl Classifier {
     /// A classifier with the built-in lexicons.
     #[must_use]
     pub fn new() -> Self {
-        let (zh, en, user_words) = lexicon::builtin();
-        let mut jieba = Jieba::new();
-        for w in &user_words {
-            add_user_word(&mut jieba, w);
-        }
+        let (zh, en) = lexicon::builtin();
         Self {
-            jieba,
+            jieba: Arc::clone(&BASE_JIEBA),
             zh,
             en,
-            vader: SentimentIntensityAnalyzer::new(),
+            vader: Arc::clone(&VADER),
         }
     }
 
     /// The same classifier with operators' own terms added. A term already
     /// in a lexicon takes the new weight; Chinese terms also go into
-    /// jieba's user dictionary. Terms with a non-finite weight or empty
+    /// jieba's user dictionary (the shared dictionary is copied first, a
+    /// memory copy, not a reload). Terms with a non-finite weight or empty
     /// text are ignored.
     #[must_use]
     pub fn with_terms(mut self, extra: &[Term]) -> Self {
@@ -267,37 +364,60 @@ impl Classifier {
             }
             // Operators' terms are about the shop: never halved as general.
             if t.is_chinese() {
-                self.zh.insert(&t.text, t.weight, false);
-                add_user_word(&mut self.jieba, t.text.trim());
+                let word = t.text.trim();
+                self.zh.insert_shop(word, t.weight);
+                if word.chars().count() >= 2 && !self.jieba.has_word(word) {
+                    add_user_word(Arc::make_mut(&mut self.jieba), word);
+                }
             } else {
-                self.en.insert(&t.text, t.weight, false);
+                self.en.insert_shop(&t.text, t.weight);
             }
         }
+        self.zh.finish();
         self
     }
 
-    /// Scores one message. Deterministic, total (never panics), and reads at
-    /// most [`MAX_MESSAGE_BYTES`] of it.
+    /// Scores one message whose writer is not known. Deterministic, total
+    /// (never panics), and reads at most [`MAX_MESSAGE_BYTES`] of it.
     #[must_use]
     pub fn classify(&self, text: &str) -> Verdict {
+        self.classify_from(text, Speaker::Unknown)
+    }
+
+    /// Scores one message from `speaker`. A message from [`Speaker::Staff`]
+    /// is never a complaint (score 0); [`Speaker::Customer`] turns off the
+    /// rule that reads the shop's voice.
+    #[must_use]
+    pub fn classify_from(&self, text: &str, speaker: Speaker) -> Verdict {
         let text = text::capped(text);
         let language = detect_language(text);
+        if speaker == Speaker::Staff {
+            return Verdict {
+                complaint: false,
+                score: 0.0,
+                language,
+                hits: Vec::new(),
+                vader_compound: 0.0,
+                why: vec![Reason {
+                    signal: Signal::Staff,
+                    text: String::new(),
+                    weight: 0.0,
+                }],
+            };
+        }
+        let cues = cues::Cues::of(text);
+        let request = cues.has(cues::Cue::Request);
         let mut hits = Vec::new();
         let zh_inquiry = zh::INQUIRY.iter().any(|m| text.contains(m));
         let en_inquiry = en::is_inquiry(text);
+        let inquiry = (zh_inquiry || en_inquiry) && !request;
         let mut only_asks = false;
         if matches!(language, Lang::Chinese | Lang::Mixed) {
-            zh::analyse(
-                &self.jieba,
-                &self.zh,
-                text,
-                zh_inquiry || en_inquiry,
-                &mut hits,
-            );
-            only_asks |= zh_inquiry;
+            zh::analyse(&self.jieba, &self.zh, text, inquiry, request, &mut hits);
+            only_asks |= zh_inquiry && !request;
         }
         if matches!(language, Lang::English | Lang::Mixed) {
-            only_asks |= en::analyse(&self.en, text, zh_inquiry || en_inquiry, &mut hits);
+            only_asks |= en::analyse(&self.en, text, inquiry, request, &mut hits);
         }
         hits.sort_by_key(|h| h.pos);
         let general_factor = if anchored(text) {
@@ -305,9 +425,19 @@ impl Classifier {
         } else {
             UNANCHORED_FACTOR
         };
-        for h in hits.iter_mut().filter(|h| h.general) {
-            h.weight *= general_factor;
-        }
+        let mut ev: Vec<Evidence> = hits
+            .into_iter()
+            .map(|h| Evidence {
+                signal: if h.shop { Signal::ShopTerm } else { Signal::Term },
+                pos: h.pos,
+                text: h.term,
+                weight: if h.general { h.weight * general_factor } else { h.weight },
+                lexical: true,
+                negated: h.negated,
+                general: h.general,
+                counts: true,
+            })
+            .collect();
         // VADER on every message: for Chinese text it scores only emoji and
         // Latin words ("😡", "OK"), which is what it can judge there.
         let compound = self.vader.polarity_scores(text).compound;
@@ -317,30 +447,67 @@ impl Classifier {
             0.0
         };
         let vader = effective_weight(-VADER_WEIGHT * compound, false, only_asks) * general_factor;
-        let evidence: f64 = hits.iter().map(|h| h.weight).sum::<f64>() + vader;
+        if vader != 0.0 {
+            ev.push(Evidence {
+                general: true,
+                ..Evidence::new(Signal::Sentiment, WHOLE, format!("{compound:+.3}"), vader)
+            });
+        }
+        let before_story = ev.len();
+        story::find(&cues, &mut ev);
+        if only_asks {
+            for e in ev.iter_mut().skip(before_story) {
+                e.weight *= QUESTION_FACTOR;
+            }
+        }
+        sarcasm::apply(&cues, &mut ev);
+        framing::apply(&cues, speaker, &mut ev);
+        for e in ev.iter_mut().filter(|e| e.counts) {
+            e.weight *= emphasis(e.pos, text.len());
+        }
+        let tone = tone(text, compound);
+        let evidence: f64 = ev.iter().filter(|e| e.counts).map(|e| e.weight).sum::<f64>() + tone;
         let score = score_of(evidence);
+        let mut why: Vec<Reason> = ev
+            .iter()
+            .filter(|e| e.weight.abs() >= 0.005)
+            .map(|e| Reason {
+                signal: e.signal,
+                text: e.text.clone(),
+                weight: e.weight,
+            })
+            .collect();
+        why.push(Reason {
+            signal: Signal::Tone,
+            text: String::new(),
+            weight: tone,
+        });
+        why.sort_by(|a, b| b.weight.abs().total_cmp(&a.weight.abs()));
         Verdict {
             complaint: score >= THRESHOLD,
             score,
             language,
-            hits: hits
+            hits: ev
                 .into_iter()
-                .map(|h| Hit {
-                    term: h.term,
-                    weight: h.weight,
-                    negated: h.negated,
+                .filter(|e| e.lexical)
+                .map(|e| Hit {
+                    term: e.text,
+                    weight: e.weight,
+                    negated: e.negated,
                 })
                 .collect(),
             vader_compound: compound,
+            why,
         }
     }
 
     /// Reads one message per line from `reader` and writes one JSON object
-    /// per line to `writer`: `{"complaint":true,"score":0.9526}`, the score
-    /// rounded to four decimals. Every input line gets an output line (an
-    /// empty line scores as an empty message) so outputs line up with
-    /// inputs; bytes that are not UTF-8 are replaced, not refused. Stops at
-    /// the first I/O error.
+    /// per line to `writer`: `{"complaint":true,"score":0.9526,"why":[…]}`,
+    /// the score rounded to four decimals, `why` the matched words or
+    /// patterns that pushed towards a complaint (left out when none). Every
+    /// input line gets an output line (an empty line scores as an empty
+    /// message) so outputs line up with inputs; bytes that are not UTF-8
+    /// are replaced, not refused. Stops at the first I/O error.
     pub fn classify_lines<R: BufRead, W: Write>(
         &self,
         mut reader: R,
@@ -358,21 +525,18 @@ impl Classifier {
             let out = LineVerdict {
                 complaint: v.complaint,
                 score: (v.score * 10_000.0).round() / 10_000.0,
+                why: v
+                    .why
+                    .iter()
+                    .filter(|r| r.weight > 0.0 && r.signal != Signal::Tone)
+                    .map(|r| r.text.clone())
+                    .collect(),
             };
             serde_json::to_writer(&mut writer, &out).map_err(io::Error::other)?;
             writer.write_all(b"\n")?;
         }
         writer.flush()
     }
-}
-
-/// One output line of [`classify_lines`].
-#[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-pub struct LineVerdict {
-    /// Whether the line is a complaint.
-    pub complaint: bool,
-    /// Its score, rounded to four decimals.
-    pub score: f64,
 }
 
 /// [`Classifier::classify_lines`] with a classifier of the built-in

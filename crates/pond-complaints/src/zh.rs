@@ -126,7 +126,9 @@ struct Mood {
     rhetorical_bushi: bool,
 }
 
-fn mood(sentence: &str, question_mark: bool, inquiry: bool) -> Mood {
+/// `request`: the message asks the shop to look into something ("麻烦帮忙
+///查一下"), so its questions report a problem rather than ask before buying.
+fn mood(sentence: &str, question_mark: bool, inquiry: bool, request: bool) -> Mood {
     let yes_no = ends_with_any(sentence, QUESTION_PARTICLES);
     let rhetorical_bushi = sentence.contains("不是") && yes_no;
     // "X呢？" after a promise asks where the promised thing is: "小熊呢？".
@@ -136,25 +138,27 @@ fn mood(sentence: &str, question_mark: bool, inquiry: bool) -> Mood {
     let question = question_mark || yes_no;
     let hypothetical = HYPOTHETICAL.iter().any(|m| sentence.contains(m));
     Mood {
-        damped: !rhetorical && (question || hypothetical || inquiry),
+        damped: !rhetorical && (((question || inquiry) && !request) || hypothetical),
         where_is,
         rhetorical_bushi,
     }
 }
 
 /// Finds Chinese lexicon hits in `text` (already capped) and appends them.
-/// `inquiry` says the message as a whole asks something.
+/// `inquiry` says the message as a whole asks something, `request` that it
+/// asks the shop to look into a problem.
 pub(crate) fn analyse(
     jieba: &Jieba,
     lex: &ZhLexicon,
     text: &str,
     inquiry: bool,
+    request: bool,
     hits: &mut Vec<RawHit>,
 ) {
     let promised = PROMISE.iter().any(|p| text.contains(p));
     for s in sentences(text) {
         let base = s.text.as_ptr() as usize - text.as_ptr() as usize;
-        let m = mood(s.text, s.question_mark, inquiry);
+        let m = mood(s.text, s.question_mark, inquiry, request);
         if promised && m.where_is {
             hits.push(RawHit {
                 pos: base,
@@ -162,6 +166,7 @@ pub(crate) fn analyse(
                 weight: PROMISE_WEIGHT,
                 negated: false,
                 general: false,
+                shop: false,
             });
         }
         let tokens: Vec<Token<'_>> = jieba
@@ -176,12 +181,66 @@ pub(crate) fn analyse(
                     .all(|c| c.is_whitespace() || is_clause_break(c)),
             })
             .collect();
+        let first = hits.len();
         scan(lex, &tokens, &m, base, hits);
+        spanning(lex, s.text, &tokens, &m, base, first, hits);
     }
 }
 
+/// Terms that jieba cut across ("花刺扎到" gives 花|刺扎|到, hiding 扎到):
+/// found on the characters, where no token-aligned hit already covers
+/// them, with the negators of the tokens before them.
+fn spanning(
+    lex: &ZhLexicon,
+    sentence: &str,
+    tokens: &[Token<'_>],
+    m: &Mood,
+    base: usize,
+    first: usize,
+    hits: &mut Vec<RawHit>,
+) {
+    let Some(ac) = &lex.spanning else { return };
+    let is_boundary = |at: usize| at == sentence.len() || tokens.iter().any(|t| t.start == at);
+    let turn = tokens.iter().position(|t| CONTRAST.contains(&t.word));
+    for found in ac.find_iter(sentence) {
+        let (start, end) = (found.start(), found.end());
+        if is_boundary(start) && is_boundary(end) {
+            continue; // token-aligned: `scan` has judged it
+        }
+        let covered = hits.get(first..).unwrap_or(&[]).iter().any(|h| {
+            let h_start = h.pos - base;
+            h_start < end && start < h_start + h.term.len()
+        });
+        let (Some(term), false) = (lex.spanning_terms.get(found.pattern().as_usize()), covered)
+        else {
+            continue;
+        };
+        let Some(entry) = lex.get(term) else { continue };
+        // The tokens wholly before the term, back to the clause start.
+        let index = tokens.iter().take_while(|t| t.start + t.word.len() <= start).count();
+        let before = tokens.get(..index).unwrap_or(&[]);
+        let clause = before.iter().rposition(|t| t.boundary).map_or(0, |p| p + 1);
+        let window = before
+            .get(clause.max(index.saturating_sub(NEGATION_WINDOW))..)
+            .unwrap_or(&[]);
+        let negated = window.iter().any(|t| is_negator(m, t.word));
+        hits.push(RawHit {
+            pos: base + start,
+            term: term.clone(),
+            weight: effective_weight(entry.weight, negated, m.damped) * contrast_factor(index, turn),
+            negated,
+            general: entry.general,
+            shop: entry.shop,
+        });
+    }
+}
+
+fn is_negator(m: &Mood, w: &str) -> bool {
+    NEGATORS.contains(&w) && !(m.rhetorical_bushi && w == "不是")
+}
+
 fn scan(lex: &ZhLexicon, tokens: &[Token<'_>], m: &Mood, base: usize, hits: &mut Vec<RawHit>) {
-    let is_negator = |w: &str| NEGATORS.contains(&w) && !(m.rhetorical_bushi && w == "不是");
+    let is_negator = |w: &str| is_negator(m, w);
     let turn = tokens.iter().position(|t| CONTRAST.contains(&t.word));
     let mut clause_start = 0;
     let mut i = 0;
@@ -227,6 +286,7 @@ fn scan(lex: &ZhLexicon, tokens: &[Token<'_>], m: &Mood, base: usize, hits: &mut
                     * contrast_factor(i, turn),
                 negated,
                 general: entry.general,
+                shop: entry.shop,
             });
             i += n;
             continue;
@@ -243,6 +303,7 @@ fn scan(lex: &ZhLexicon, tokens: &[Token<'_>], m: &Mood, base: usize, hits: &mut
                 weight: effective_weight(entry.weight, true, m.damped) * contrast_factor(i, turn),
                 negated: true,
                 general: entry.general,
+                shop: entry.shop,
             });
         }
         i += 1;
