@@ -91,14 +91,14 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::Deal,
-        &[
+        &[ "会员价", "打折", "折扣",
             "买一送一", "活动价", "包邮", "优惠", "buy one get one", "free delivery",
             "deal", "discount", "off over", "promo",
         ],
     ),
     (
         Cue::DealBroken,
-        &[
+        &[ "按原价", "原价扣",
             "没减", "只给了", "只给", "另收", "又收", "wasn't applied", "not applied",
             "then another", "appeared",
         ],
@@ -129,7 +129,7 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::Decay,
-        &[
+        &[ "flat", "趴",
             "谢了", "垂头", "垂下", "耷拉", "掉了", "花瓣掉", "掉花瓣", "黄了", "发黄", "黑了",
             "发黑", "卷了", "蔫", "枯", "干了", "烂了", "开始掉", "不行了", "lasted", "make it",
             "made it", "brown", "droop", "drooping", "dropping petals", "petals", "dried",
@@ -138,7 +138,7 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::OtherParty,
-        &[
+        &[ "超市", "在别处", "supermarket", "elsewhere", "another place",
             "另一家", "别家", "别的店", "其他店", "快递公司", "酒店",
             "物业", "朋友在网上", "another shop", "another florist",
             "other florist", "other shop",
@@ -148,7 +148,7 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::OwnSide,
-        &[
+        &[ "我把花放", "i left them", "i put them next to",
             "我手机", "手机没电", "电话静音", "门铃坏", "门禁", "是我把", "是我自己", "是我写错", "是我搞错", "是我记错", "我自己忘", "我自己选",
             "我的锅", "怪我", "我的问题", "我忘", "记错", "选错", "孩子把", "大门坏",
             "堵车", "晚一点到", "my phone", "phone died", "on silent",
@@ -166,7 +166,7 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::Resolved,
-        &[
+        &[ "补给我了", "已经补", "were replaced", "been replaced",
             "已经到账", "到账了", "退款收到", "收到退款", "已经解决", "解决了", "处理好了", "没事了", "没问题了", "已经处理", "补发的", "换的新花", "refund arrived", "refund received", "refund came", "received the refund", "replacement arrived", "the replacement", "sorted", "handled",
             "fixed", "no problem now", "new flowers arrived",
             "all good",
@@ -196,7 +196,7 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::ShopVoice,
-        &[
+        &[ "hi all", "our flowers", "orders will", "will go out", "各位亲",
             "给您", "为您", "让您", "请谅解", "请理解", "已为您", "您的账户",
             "各位", "我们马上", "我们这边", "我们的失误", "是我们", "我们会", "我们重新",
             "我们核实", "马上给您", "we'll", "we've", "we're", "we will", "we are",
@@ -207,7 +207,7 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::Request,
-        &[
+        &[ "could they be", "replaced", "replace them", "换一下", "补寄", "能补", "确认一下",
             "帮忙", "帮我", "麻烦", "核对", "查一下", "查查", "看一下", "看看", "处理一下",
             "补一下", "可以帮", "想反馈", "could you check",
             "could you look", "could you help", "could you take", "can you check", "look into", "have a look", "take a look", "would you mind",
@@ -231,7 +231,7 @@ const TABLE: &[(Cue, &[&str])] = &[
     ),
     (
         Cue::SarcasmMild,
-        &[
+        &[ "oh lovely", "how thoughtful", "well done", "真贴心", "哇", "真是谢谢",
             "呵呵", "真行", "厉害了", "服务真到位", "真到位", "谢谢啊",
             "太棒了", "真棒", "太好了", "thanks a lot", "impressive", "top service",
             "brilliant", "wonderful", "fantastic", "great",

@@ -184,8 +184,9 @@ fn scan(lex: &EnLexicon, ws: &[Word], damped: bool, base: usize, hits: &mut Vec<
             i += 1;
             continue;
         };
+        // One word wider than Chinese: "not a single stem broken".
         let window = ws
-            .get(clause_start.max(i.saturating_sub(NEGATION_WINDOW))..i)
+            .get(clause_start.max(i.saturating_sub(NEGATION_WINDOW + 1))..i)
             .unwrap_or(&[]);
         let negated = window.iter().enumerate().any(|(k, v)| {
             is_negator(&v.text)

@@ -47,7 +47,7 @@ static SPAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|forty|fifty|several|a few|under \d+)",
         r"(?: and a half)?\s+(?:hours?|days?|nights?|weeks?|minutes?)\b",
-        r"|\bday (?:one|two|three|1|2|3)\b|\bovernight\b|\bby (?:lunch|lunchtime|dinner|evening|tonight|bedtime)\b",
+        r"|\bday (?:one|two|three|1|2|3)\b|\bovernight\b|\bby (?:lunch|lunchtime|dinner|evening|tonight|bedtime|morning)\b",
         r"|\bsame (?:evening|day|night)\b|\bthis morning\b|\blast night\b|\bone night\b",
         r"|(?:\d+|[一二三四五六七八九十两半整]+)个?半?(?:小时|分钟|天|晚上|晚|周|星期)",
         r"|当天|第二天|第三天|隔天|当晚|中午",
@@ -63,7 +63,7 @@ static MONEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Deals stated with numbers: 满200减30, "30 off".
 static DEAL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)满\d+减\d+|\b\d+ off\b").ok());
+    LazyLock::new(|| Regex::new(r"(?i)满\d+减\d+|[一二三四五六七八九\d]折|\b\d+ off\b").ok());
 
 /// An amount charged on top: 多扣了30, "charged me 30 extra".
 static EXTRA: LazyLock<Option<Regex>> = LazyLock::new(|| {

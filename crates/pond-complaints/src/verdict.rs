@@ -66,6 +66,10 @@ pub enum Signal {
     StaffVoice,
     /// The caller said the writer is staff.
     Staff,
+    /// What the message shares with labelled complaints (or with
+    /// labelled non-complaints, when negative): the characters or words
+    /// of the naive Bayes model that leaned most.
+    Resembles,
     /// Small cues of tone (exclamation, insistence, length) that only rank.
     Tone,
 }
@@ -121,6 +125,10 @@ impl Reason {
             (Signal::StaffVoice, false) => "written in the shop's voice",
             (Signal::Staff, true) => "店员发的消息",
             (Signal::Staff, false) => "a message from staff",
+            (Signal::Resembles, true) if self.weight < 0.0 => "与已标注的非投诉相似",
+            (Signal::Resembles, false) if self.weight < 0.0 => "resembles labelled non-complaints",
+            (Signal::Resembles, true) => "与已标注的投诉相似",
+            (Signal::Resembles, false) => "resembles labelled complaints",
             (Signal::Tone, true) => "语气",
             (Signal::Tone, false) => "tone",
         };

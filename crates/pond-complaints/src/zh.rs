@@ -71,6 +71,9 @@ const HYPOTHETICAL: &[&str] = &[
     "如果", "假如", "万一", "要是", "的话", "假设", "若是", "如若",
 ];
 
+/// "If" phrases of courtesy, which do not make a sentence hypothetical.
+const POLITE_IFS: &[&str] = &["方便的话", "可以的话", "有空的话", "麻烦的话"];
+
 /// Markers that the whole message is an inquiry ("想先问一下").
 pub(crate) const INQUIRY: &[&str] = &[
     "请问",
@@ -136,7 +139,11 @@ fn mood(sentence: &str, question_mark: bool, inquiry: bool, request: bool) -> Mo
     let rhetorical =
         rhetorical_bushi || where_is || RHETORICAL.iter().any(|m| sentence.contains(m));
     let question = question_mark || yes_no;
-    let hypothetical = HYPOTHETICAL.iter().any(|m| sentence.contains(m));
+    // "方便的话" (if it suits you) is courtesy, not a condition.
+    let hypothetical = HYPOTHETICAL.iter().any(|m| {
+        sentence.contains(m)
+            && (*m != "的话" || !POLITE_IFS.iter().any(|p| sentence.contains(p)))
+    });
     Mood {
         damped: !rhetorical && (((question || inquiry) && !request) || hypothetical),
         where_is,
