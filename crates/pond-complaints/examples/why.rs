@@ -16,7 +16,11 @@ fn main() {
         } else {
             Lang::English
         };
-        println!("{:.3} {} {line}", v.score, if v.complaint { "COMPLAINT" } else { "-" });
+        println!(
+            "{:.3} {} {line}",
+            v.score,
+            if v.complaint { "COMPLAINT" } else { "-" }
+        );
         for r in &v.why {
             println!("    {}", r.describe(lang));
         }

@@ -35,7 +35,14 @@ pub const REQUEST_NEEDS: f64 = 0.5;
 
 /// Words of courtesy that a polite complaint wraps itself in.
 const COURTESY_TERMS: &[&str] = &[
-    "谢谢", "感谢", "多谢", "辛苦了", "辛苦", "thank*", "cheers", "lovely",
+    "谢谢",
+    "感谢",
+    "多谢",
+    "辛苦了",
+    "辛苦",
+    "thank*",
+    "cheers",
+    "lovely",
 ];
 
 /// Scales the complaint evidence of the items `pick` selects and records
@@ -53,9 +60,9 @@ fn scale(
         lost += e.weight - kept;
         e.weight = kept;
     }
-    if lost > 0.0 {
-        ev.push(Evidence::framing(signal, text.to_owned(), -lost));
-    }
+    // Reported even when there was nothing to take: a reviewer sees that
+    // the message was read as, say, the customer's own problem.
+    ev.push(Evidence::framing(signal, text.to_owned(), -lost));
 }
 
 /// The strongest message-wide framing found, as (factor, signal, cue).
@@ -74,8 +81,16 @@ fn whose<'a>(cues: &'a Cues<'a>, speaker: Speaker) -> Option<(f64, Signal, Found
     {
         consider(STAFF_VOICE_FACTOR, Signal::StaffVoice, Some(v));
     }
-    consider(EXCULPATE_FACTOR, Signal::OtherParty, cues.first(Cue::Exculpate));
-    consider(OTHER_PARTY_FACTOR, Signal::OtherParty, cues.first(Cue::OtherParty));
+    consider(
+        EXCULPATE_FACTOR,
+        Signal::OtherParty,
+        cues.first(Cue::Exculpate),
+    );
+    consider(
+        OTHER_PARTY_FACTOR,
+        Signal::OtherParty,
+        cues.first(Cue::OtherParty),
+    );
     consider(OWN_SIDE_FACTOR, Signal::OwnSide, cues.first(Cue::OwnSide));
     consider(RESOLVED_FACTOR, Signal::Resolved, cues.first(Cue::Resolved));
     best

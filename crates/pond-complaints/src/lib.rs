@@ -252,12 +252,27 @@ fn score_of(evidence: f64) -> f64 {
 
 /// Tokens of insistence: repeated, they make a complaint a little surer.
 const INSISTENCE: &[&str] = &[
-    "都", "还", "又", "才", "根本", "完全", "一直", "永远", "整整", "again", "still", "even",
-    "every", "always", "seriously", "literally",
+    "都",
+    "还",
+    "又",
+    "才",
+    "根本",
+    "完全",
+    "一直",
+    "永远",
+    "整整",
+    "again",
+    "still",
+    "even",
+    "every",
+    "always",
+    "seriously",
+    "literally",
 ];
 /// Characters that lean towards trouble or towards contentment in Chinese
 /// chat, counted only for ranking (never enough to make a complaint).
-const TROUBLE_CHARS: &str = "不没无未差坏烂破错晚慢少缺丢断碎脏臭黑黄枯蔫谢掉扔骗坑贵假退投诉怒气烦等呢吗？";
+const TROUBLE_CHARS: &str =
+    "不没无未差坏烂破错晚慢少缺丢断碎脏臭黑黄枯蔫谢掉扔骗坑贵假退投诉怒气烦等呢吗？";
 const CONTENT_CHARS: &str = "好美喜爱棒赞感鲜香甜暖乐笑哈开心辛";
 
 /// Small cues of tone: exclamation marks, insistence, trouble and
@@ -265,7 +280,11 @@ const CONTENT_CHARS: &str = "好美喜爱棒赞感鲜香甜暖乐笑哈开心辛
 /// words (so the inbox ranks) and are capped at [`TONE_MAX`], below what
 /// makes a complaint.
 fn tone(text: &str, compound: f64) -> f64 {
-    let bangs = text.chars().filter(|c| matches!(c, '!' | '！')).count().min(3) as f64;
+    let bangs = text
+        .chars()
+        .filter(|c| matches!(c, '!' | '！'))
+        .count()
+        .min(3) as f64;
     let lower = text.to_lowercase();
     let insist = INSISTENCE
         .iter()
@@ -287,7 +306,11 @@ fn tone(text: &str, compound: f64) -> f64 {
         .clamp(-6.0, 6.0);
     let length = (1.0 + text.chars().count() as f64).ln();
     let words = (1.0 + text.split_whitespace().count() as f64).ln();
-    let questions = text.chars().filter(|c| matches!(c, '?' | '？')).count().min(3) as f64;
+    let questions = text
+        .chars()
+        .filter(|c| matches!(c, '?' | '？'))
+        .count()
+        .min(3) as f64;
     (0.05 * bangs + 0.04 * insist + 0.015 * lean + 0.02 * length + 0.013 * words
         - 0.03 * questions
         - 0.05 * compound)
@@ -456,10 +479,18 @@ impl Classifier {
         let mut ev: Vec<Evidence> = hits
             .into_iter()
             .map(|h| Evidence {
-                signal: if h.shop { Signal::ShopTerm } else { Signal::Term },
+                signal: if h.shop {
+                    Signal::ShopTerm
+                } else {
+                    Signal::Term
+                },
                 pos: h.pos,
                 text: h.term,
-                weight: if h.general { h.weight * general_factor } else { h.weight },
+                weight: if h.general {
+                    h.weight * general_factor
+                } else {
+                    h.weight
+                },
                 lexical: true,
                 negated: h.negated,
                 general: h.general,
@@ -504,11 +535,16 @@ impl Classifier {
             e.weight *= emphasis(e.pos, text.len());
         }
         let tone = tone(text, compound);
-        let evidence: f64 = ev.iter().filter(|e| e.counts).map(|e| e.weight).sum::<f64>() + tone;
+        let evidence: f64 = ev
+            .iter()
+            .filter(|e| e.counts)
+            .map(|e| e.weight)
+            .sum::<f64>()
+            + tone;
         let score = score_of(evidence);
         let mut why: Vec<Reason> = ev
             .iter()
-            .filter(|e| e.weight.abs() >= 0.005)
+            .filter(|e| !e.counts || e.weight.abs() >= 0.005)
             .map(|e| Reason {
                 signal: e.signal,
                 text: e.text.clone(),

@@ -21,6 +21,9 @@ const TUNE: &[&str] = &[
     include_str!("../data/tune-patterns.tsv"),
 ];
 
+/// Characters that negate the next two: 不, 没, 别, 无, 未.
+const NEGATORS: &str = "不没别无未";
+
 /// Laplace smoothing of the feature counts.
 const SMOOTHING: f64 = 1.0;
 /// Features seen in fewer labelled messages than this are ignored: a word
@@ -51,15 +54,25 @@ pub(crate) fn features(text: &str) -> Vec<String> {
         out.push(w.clone());
         *prev_word = Some(w);
     };
+    // Han characters right after a negator are marked, so "不好看" does not
+    // count as "好看" (praise).
+    let mut negated = 0u8;
     for c in text.chars() {
         if is_han(c) {
-            out.push(c.to_string());
+            let mark = if negated > 0 { "¬" } else { "" };
+            out.push(format!("{mark}{c}"));
             if let Some(p) = prev_han {
-                out.push(format!("{p}{c}"));
+                out.push(format!("{mark}{p}{c}"));
             }
             prev_han = Some(c);
+            negated = if NEGATORS.contains(c) {
+                2
+            } else {
+                negated.saturating_sub(1)
+            };
         } else {
             prev_han = None;
+            negated = 0;
         }
         if is_latin_letter(c) || c == '\'' || c == '’' {
             word.extend(c.to_lowercase());
@@ -123,10 +136,11 @@ impl Model {
         }
         let sum: f64 = known.iter().map(|k| k.0).sum();
         let lean = sum / (known.len() as f64).sqrt();
-        known.sort_by(|a, b| b.0.total_cmp(&a.0));
+        // The features that leaned the way the message leans, most first.
+        known.sort_by(|a, b| (b.0 * lean.signum()).total_cmp(&(a.0 * lean.signum())));
         let top = known
             .into_iter()
-            .filter(|k| k.0 > 0.0)
+            .filter(|k| k.0 * lean > 0.0)
             .take(3)
             .map(|k| k.1)
             .collect();

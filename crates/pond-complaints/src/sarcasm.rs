@@ -8,9 +8,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use crate::Evidence;
 use crate::cues::{Cue, Cues};
 use crate::verdict::Signal;
-use crate::Evidence;
 
 /// Weight of a marker that is sarcastic on its own.
 pub const STRONG_WEIGHT: f64 = 1.5;
@@ -81,7 +81,9 @@ mod tests {
             Some("same day delivery")
         );
         assert_eq!(
-            quoted("你们家的\"新鲜\"真是让我开眼了").first().map(|q| q.1.as_str()),
+            quoted("你们家的\"新鲜\"真是让我开眼了")
+                .first()
+                .map(|q| q.1.as_str()),
             Some("新鲜")
         );
     }

@@ -57,13 +57,14 @@ static SPAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
 
 /// Amounts of money; bare numbers are kept only when no unit of time or
 /// count follows them (see [`amounts`]).
-static MONEY: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)[$¥￥£€]\s?\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?").ok()
-});
+static MONEY: LazyLock<Option<Regex>> =
+    LazyLock::new(|| Regex::new(r"(?i)[$¥￥£€]\s?\d+(?:\.\d{1,2})?|\d+(?:\.\d{1,2})?").ok());
 
 /// Deals stated with numbers: 满200减30, "30 off".
-static DEAL: LazyLock<Option<Regex>> =
-    LazyLock::new(|| Regex::new(r"(?i)满\d+减\d+|[一二三四五六七八九\d]折|\b\d+ off\b").ok());
+static DEAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
+    Regex::new(r"(?i)满\d+减\d+|买[一二三两\d]送[一二三\d]|[一二三四五六七八九\d]折|\b\d+ off\b")
+        .ok()
+});
 
 /// An amount charged on top: 多扣了30, "charged me 30 extra".
 static EXTRA: LazyLock<Option<Regex>> = LazyLock::new(|| {
@@ -110,8 +111,28 @@ fn short_span(span: &str) -> bool {
     }
     if s.contains("day") || s.contains('天') {
         let few = [
-            "a day", "one", "two", "three", "1 ", "2 ", "3 ", "1d", "day 1", "day 2", "day 3",
-            "一天", "两天", "二天", "三天", "1天", "2天", "3天", "当天", "第二天", "第三天", "隔天",
+            "a day",
+            "one",
+            "two",
+            "three",
+            "1 ",
+            "2 ",
+            "3 ",
+            "1d",
+            "day 1",
+            "day 2",
+            "day 3",
+            "一天",
+            "两天",
+            "二天",
+            "三天",
+            "1天",
+            "2天",
+            "3天",
+            "当天",
+            "第二天",
+            "第三天",
+            "隔天",
             "same day",
         ];
         return few.iter().any(|f| s.contains(f));
@@ -130,10 +151,15 @@ fn amounts(text: &str, not: &[(usize, usize)]) -> Vec<String> {
         }
         let rest = text.get(e..).unwrap_or("").trim_start();
         let unit_follows = rest.starts_with(|c: char| "点号天小分枝朵个周月年次%:：".contains(c))
-            || ["am", "pm", "stem", "minute", "hour", "day", "star", "th", "st", "nd", "rd"]
-                .iter()
-                .any(|u| rest.to_lowercase().starts_with(u));
-        let digits: String = m.chars().filter(|c| c.is_ascii_digit() || *c == '.').collect();
+            || [
+                "am", "pm", "stem", "minute", "hour", "day", "star", "th", "st", "nd", "rd",
+            ]
+            .iter()
+            .any(|u| rest.to_lowercase().starts_with(u));
+        let digits: String = m
+            .chars()
+            .filter(|c| c.is_ascii_digit() || *c == '.')
+            .collect();
         let big_enough = digits.parse::<f64>().is_ok_and(|v| v >= 5.0);
         if unit_follows || !big_enough || out.contains(&digits) {
             continue;
@@ -204,7 +230,12 @@ pub(crate) fn find(cues: &Cues<'_>, out: &mut Vec<Evidence>) {
         let what = format!("{}…{}", cues.text_of(p), cues.text_of(m));
         push(Signal::Price, p.start, WEAK_STORY_WEIGHT, what);
     } else if let Some(l) = cues.first(Cue::PaidLess) {
-        push(Signal::Price, l.start, WEAK_STORY_WEIGHT, cues.text_of(l).to_owned());
+        push(
+            Signal::Price,
+            l.start,
+            WEAK_STORY_WEIGHT,
+            cues.text_of(l).to_owned(),
+        );
     }
 
     // What was ordered against what came; "变成了", "turned into" alone
@@ -218,7 +249,12 @@ pub(crate) fn find(cues: &Cues<'_>, out: &mut Vec<Evidence>) {
         let t = cues.text_of(*g).to_lowercase();
         t.contains("变成") || t.contains("into")
     }) {
-        push(Signal::Mismatch, g.start, WEAK_STORY_WEIGHT, cues.text_of(g).to_owned());
+        push(
+            Signal::Mismatch,
+            g.start,
+            WEAK_STORY_WEIGHT,
+            cues.text_of(g).to_owned(),
+        );
     }
 }
 
@@ -266,12 +302,21 @@ mod tests {
             signals("The window was 9 to 12. It is now half past two."),
             [Signal::PromisedTime]
         );
-        assert_eq!(signals("说好十二点前送到，一点半还在路上"), [Signal::PromisedTime]);
+        assert_eq!(
+            signals("说好十二点前送到，一点半还在路上"),
+            [Signal::PromisedTime]
+        );
         assert_eq!(signals("They lasted two days. Two."), [Signal::ShortLived]);
         assert_eq!(signals("买回来两天就全垂头了"), [Signal::ShortLived]);
-        assert_eq!(signals("The tag said 88, I was charged 128."), [Signal::Price]);
+        assert_eq!(
+            signals("The tag said 88, I was charged 128."),
+            [Signal::Price]
+        );
         assert_eq!(signals("小程序上显示199，到店里要我付259"), [Signal::Price]);
-        assert_eq!(signals("我订的是粉玫瑰，收到的是红色的"), [Signal::Mismatch]);
+        assert_eq!(
+            signals("我订的是粉玫瑰，收到的是红色的"),
+            [Signal::Mismatch]
+        );
         assert!(signals("放了一周还很精神").is_empty());
         assert!(signals("How much is delivery to the east side?").is_empty());
     }

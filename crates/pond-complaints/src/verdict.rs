@@ -135,7 +135,10 @@ impl Reason {
         if zh {
             format!("{what}：“{}”（{:+.2}）", self.text, self.weight)
         } else {
-            format!("{what}: \u{201c}{}\u{201d} ({:+.2})", self.text, self.weight)
+            format!(
+                "{what}: \u{201c}{}\u{201d} ({:+.2})",
+                self.text, self.weight
+            )
         }
     }
 }

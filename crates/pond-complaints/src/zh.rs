@@ -141,8 +141,7 @@ fn mood(sentence: &str, question_mark: bool, inquiry: bool, request: bool) -> Mo
     let question = question_mark || yes_no;
     // "方便的话" (if it suits you) is courtesy, not a condition.
     let hypothetical = HYPOTHETICAL.iter().any(|m| {
-        sentence.contains(m)
-            && (*m != "的话" || !POLITE_IFS.iter().any(|p| sentence.contains(p)))
+        sentence.contains(m) && (*m != "的话" || !POLITE_IFS.iter().any(|p| sentence.contains(p)))
     });
     Mood {
         damped: !rhetorical && (((question || inquiry) && !request) || hypothetical),
@@ -224,7 +223,10 @@ fn spanning(
         };
         let Some(entry) = lex.get(term) else { continue };
         // The tokens wholly before the term, back to the clause start.
-        let index = tokens.iter().take_while(|t| t.start + t.word.len() <= start).count();
+        let index = tokens
+            .iter()
+            .take_while(|t| t.start + t.word.len() <= start)
+            .count();
         let before = tokens.get(..index).unwrap_or(&[]);
         let clause = before.iter().rposition(|t| t.boundary).map_or(0, |p| p + 1);
         let window = before
@@ -234,7 +236,8 @@ fn spanning(
         hits.push(RawHit {
             pos: base + start,
             term: term.clone(),
-            weight: effective_weight(entry.weight, negated, m.damped) * contrast_factor(index, turn),
+            weight: effective_weight(entry.weight, negated, m.damped)
+                * contrast_factor(index, turn),
             negated,
             general: entry.general,
             shop: entry.shop,

@@ -65,7 +65,11 @@ fn five_fold_cross_validation_on_the_tune_part() {
             .map(|l| (l.0, l.1))
             .collect();
         let mean = |label: bool| {
-            let v: Vec<f64> = scored.iter().filter(|s| s.1 == label).map(|s| s.0).collect();
+            let v: Vec<f64> = scored
+                .iter()
+                .filter(|s| s.1 == label)
+                .map(|s| s.0)
+                .collect();
             v.iter().sum::<f64>() / v.len().max(1) as f64
         };
         let right = scored.iter().filter(|s| (s.0 > 0.0) == s.1).count();
@@ -78,7 +82,11 @@ fn five_fold_cross_validation_on_the_tune_part() {
                     .filter(|s| s.1 == label && w * s.0 >= 0.85)
                     .count()
             };
-            println!("cv: {lang} weight {w}: lean alone carries {} complaints, {} others", over(true), over(false));
+            println!(
+                "cv: {lang} weight {w}: lean alone carries {} complaints, {} others",
+                over(true),
+                over(false)
+            );
         }
         println!(
             "cv: model alone, {lang}: ROC AUC {:.3}, sign right {right}/{}, mean lean of complaints {:.2}, of others {:.2}",

@@ -54,7 +54,10 @@ fn a_promised_time_against_when_it_came() {
 fn flowers_that_lasted_a_short_time() {
     complaint_because("才一天，花瓣就掉了一半", Signal::ShortLived);
     complaint_because("两天就全垂头了", Signal::ShortLived);
-    complaint_because("One day. The petals were dropping after one day.", Signal::ShortLived);
+    complaint_because(
+        "One day. The petals were dropping after one day.",
+        Signal::ShortLived,
+    );
     complaint_because("Lasted two nights in a cool room.", Signal::ShortLived);
 }
 
@@ -63,7 +66,10 @@ fn a_quoted_price_against_the_charge() {
     complaint_because("价签上是66，收银台收了我96", Signal::Price);
     complaint_because("说好买二送一，结果只给了两束", Signal::Price);
     complaint_because("The label said 35 and the till charged 49.", Signal::Price);
-    complaint_because("Website said free delivery, then another $15 appeared.", Signal::Price);
+    complaint_because(
+        "Website said free delivery, then another $15 appeared.",
+        Signal::Price,
+    );
 }
 
 #[test]
@@ -79,7 +85,10 @@ fn what_was_ordered_against_what_came() {
 fn polite_complaints_are_complaints() {
     // The thanks and the question mark of a polite complaint do not
     // outweigh the problem it reports.
-    complaint_because("您好，麻烦帮忙查一下，我好像被多收了20块钱，谢谢", Signal::Price);
+    complaint_because(
+        "您好，麻烦帮忙查一下，我好像被多收了20块钱，谢谢",
+        Signal::Price,
+    );
     complaint_because(
         "Hi, sorry to bother you, you charged me 20 extra, could you check? Thanks!",
         Signal::Price,
@@ -95,7 +104,10 @@ fn sarcasm_is_read() {
     complaint_because("呵呵，又送错地址了", Signal::Sarcasm);
     complaint_because("真行，花送到时已经蔫了", Signal::Sarcasm);
     complaint_because("你们的“准时达”可真准时，晚了三小时", Signal::Sarcasm);
-    complaint_because("Great, another dead bouquet for the office.", Signal::Sarcasm);
+    complaint_because(
+        "Great, another dead bouquet for the office.",
+        Signal::Sarcasm,
+    );
     complaint_before_and_after_eye_roll();
     complaint_because("Thanks for nothing.", Signal::Sarcasm);
     // A marker over good news stays praise.
@@ -129,7 +141,10 @@ fn someone_elses_problem_is_not_a_complaint() {
 fn the_customers_own_problem_is_not_a_complaint() {
     cleared_because("手机没电了，没接到电话，抱歉", Signal::OwnSide);
     cleared_because("我家门铃坏了，没听到敲门", Signal::OwnSide);
-    cleared_because("My phone died, so I missed the delivery call.", Signal::OwnSide);
+    cleared_because(
+        "My phone died, so I missed the delivery call.",
+        Signal::OwnSide,
+    );
     cleared_because("The buzzer is broken at our place, sorry!", Signal::OwnSide);
 }
 
@@ -190,7 +205,10 @@ fn staff_apologising_is_not_a_complaint() {
 
 #[test]
 fn a_caller_can_say_a_message_is_from_staff() {
-    for text in ["花都蔫了，我要退款", "The flowers never arrived, I want a refund"] {
+    for text in [
+        "花都蔫了，我要退款",
+        "The flowers never arrived, I want a refund",
+    ] {
         assert!(classifier().classify(text).complaint);
         let v = classifier().classify_from(text, Speaker::Staff);
         assert!(!v.complaint && v.score == 0.0);
@@ -205,10 +223,8 @@ fn a_caller_can_say_a_message_is_from_staff() {
 
 #[test]
 fn shop_terms_keep_working_and_say_so() {
-    let c = Classifier::new().with_terms(&[
-        Term::new("花泥干了", 2.5),
-        Term::new("soggy foam", 2.5),
-    ]);
+    let c =
+        Classifier::new().with_terms(&[Term::new("花泥干了", 2.5), Term::new("soggy foam", 2.5)]);
     for text in ["花泥干了", "The soggy foam again"] {
         let v = c.classify(text);
         assert!(v.complaint, "{text}: {:?}", v.why);

@@ -154,7 +154,12 @@ pub fn evaluate(c: &Classifier, examples: &[Example]) -> Figures {
         let is_zh = group(&e.text) == "zh";
         if is_zh { &mut zh } else { &mut en }.add(e.complaint, v.complaint);
         scored.push((v.score, e.complaint));
-        if is_zh { &mut scored_zh } else { &mut scored_en }.push((v.score, e.complaint));
+        if is_zh {
+            &mut scored_zh
+        } else {
+            &mut scored_en
+        }
+        .push((v.score, e.complaint));
         let p = by_pattern.entry(e.pattern.clone()).or_default();
         p.1 += 1;
         if e.complaint == v.complaint {
@@ -170,7 +175,10 @@ pub fn evaluate(c: &Classifier, examples: &[Example]) -> Figures {
     }
     let mut groups: BTreeMap<u64, Vec<String>> = BTreeMap::new();
     for (e, s) in examples.iter().zip(&scored) {
-        groups.entry(s.0.to_bits()).or_default().push(e.text.clone());
+        groups
+            .entry(s.0.to_bits())
+            .or_default()
+            .push(e.text.clone());
     }
     let ties = groups
         .into_iter()
