@@ -35,6 +35,7 @@
 //! signals, is enough. The crate README has the lexicon sources and the
 //! held-out precision and recall.
 
+mod anchor;
 mod cues;
 mod en;
 mod framing;
@@ -43,6 +44,7 @@ mod model;
 mod sarcasm;
 mod story;
 mod text;
+mod tone;
 mod verdict;
 mod zh;
 
@@ -55,6 +57,7 @@ use vader_parity::SentimentIntensityAnalyzer;
 pub use lexicon::{MAX_TERM_WEIGHT, Term};
 pub use story::{SHORT_LIVED_WEIGHT, STORY_WEIGHT, WEAK_STORY_WEIGHT};
 pub use text::{Lang, MAX_MESSAGE_BYTES, detect_language};
+pub use tone::{EMPHASIS, TONE_MAX};
 pub use verdict::{Hit, LineVerdict, Reason, Signal, Speaker, Verdict};
 
 /// Score at or above which a message is a complaint.
@@ -96,10 +99,6 @@ pub const MODEL_WEIGHT_ZH: f64 = 0.8;
 /// The same for English, where the model ranks less well (AUC 0.76 against
 /// 0.91 in cross-validation): at 0.5 its lean alone rarely decides.
 pub const MODEL_WEIGHT_EN: f64 = 0.5;
-/// Largest evidence the tone cues (exclamation marks, insistence, length)
-/// add together: enough to order messages of equal words, never enough to
-/// make a complaint alone.
-pub const TONE_MAX: f64 = 0.3;
 
 /// A hit with its byte position, so hits of both pipelines sort into text
 /// order.
@@ -130,8 +129,6 @@ pub(crate) struct Evidence {
     /// From a lexicon: reported in [`Verdict::hits`] too.
     pub lexical: bool,
     pub negated: bool,
-    /// General sentiment, halved when the message does not mention the shop.
-    pub general: bool,
     /// Counted in the evidence sum; framing reasons only report what they
     /// already took from other items.
     pub counts: bool,
@@ -146,7 +143,6 @@ impl Evidence {
             weight,
             lexical: false,
             negated: false,
-            general: false,
             counts: true,
         }
     }
@@ -169,67 +165,6 @@ pub(crate) fn contrast_factor(index: usize, turn: Option<usize>) -> f64 {
     }
 }
 
-/// Words that show a message is about the shop, its flowers or an order.
-/// Chinese anchors are substrings, English ones word prefixes.
-const ZH_ANCHORS: &[&str] = &[
-    "花", "束", "单", "送", "店", "你们", "客服", "老板", "包装", "快递", "质量", "服务", "价",
-    "货", "收到", "盒", "瓶", "卡片", "贺卡", "玫瑰", "百合", "配送", "小哥", "师傅", "退",
-];
-const EN_ANCHORS: &[&str] = &[
-    "flower",
-    "bouquet",
-    "bunch",
-    "order",
-    "deliver",
-    "rose",
-    "lil",
-    "tulip",
-    "peon",
-    "sunflower",
-    "hydrangea",
-    "carnation",
-    "orchid",
-    "arrangement",
-    "vase",
-    "box",
-    "packag",
-    "wrap",
-    "stem",
-    "petal",
-    "driver",
-    "courier",
-    "florist",
-    "service",
-    "shop",
-    "store",
-    "staff",
-    "website",
-    "card",
-    "refund",
-    "price",
-    "quality",
-    "experience",
-    "you",
-    "your",
-    "they",
-    "them",
-    "these",
-    "those",
-    "wreath",
-    "plant",
-];
-
-/// Whether `text` mentions the shop, its flowers or an order.
-fn anchored(text: &str) -> bool {
-    ZH_ANCHORS.iter().any(|a| text.contains(a))
-        || text
-            .split(|c: char| !c.is_alphanumeric() && c != '\'')
-            .any(|w| {
-                let w = w.to_lowercase();
-                EN_ANCHORS.iter().any(|a| w.starts_with(a))
-            })
-}
-
 /// What a lexicon weight contributes after negation and damping.
 pub(crate) fn effective_weight(weight: f64, negated: bool, damped: bool) -> f64 {
     let w = match (negated, weight > 0.0) {
@@ -248,86 +183,6 @@ pub(crate) fn effective_weight(weight: f64, negated: bool, damped: bool) -> f64 
 fn score_of(evidence: f64) -> f64 {
     let s = 1.0 / (1.0 + (-STEEPNESS * (evidence - EVIDENCE_BIAS)).exp());
     if s.is_nan() { 0.0 } else { s.clamp(0.0, 1.0) }
-}
-
-/// Tokens of insistence: repeated, they make a complaint a little surer.
-const INSISTENCE: &[&str] = &[
-    "都",
-    "还",
-    "又",
-    "才",
-    "根本",
-    "完全",
-    "一直",
-    "永远",
-    "整整",
-    "again",
-    "still",
-    "even",
-    "every",
-    "always",
-    "seriously",
-    "literally",
-];
-/// Characters that lean towards trouble or towards contentment in Chinese
-/// chat, counted only for ranking (never enough to make a complaint).
-const TROUBLE_CHARS: &str =
-    "不没无未差坏烂破错晚慢少缺丢断碎脏臭黑黄枯蔫谢掉扔骗坑贵假退投诉怒气烦等呢吗？";
-const CONTENT_CHARS: &str = "好美喜爱棒赞感鲜香甜暖乐笑哈开心辛";
-
-/// Small cues of tone: exclamation marks, insistence, trouble and
-/// contentment characters, length. They order messages with the same
-/// words (so the inbox ranks) and are capped at [`TONE_MAX`], below what
-/// makes a complaint.
-fn tone(text: &str, compound: f64) -> f64 {
-    let bangs = text
-        .chars()
-        .filter(|c| matches!(c, '!' | '！'))
-        .count()
-        .min(3) as f64;
-    let lower = text.to_lowercase();
-    let insist = INSISTENCE
-        .iter()
-        .map(|w| lower.matches(w).count())
-        .sum::<usize>()
-        .min(4) as f64;
-    let lean = text
-        .chars()
-        .map(|c| {
-            if TROUBLE_CHARS.contains(c) {
-                1.0
-            } else if CONTENT_CHARS.contains(c) {
-                -1.0
-            } else {
-                0.0
-            }
-        })
-        .sum::<f64>()
-        .clamp(-6.0, 6.0);
-    let length = (1.0 + text.chars().count() as f64).ln();
-    let words = (1.0 + text.split_whitespace().count() as f64).ln();
-    let questions = text
-        .chars()
-        .filter(|c| matches!(c, '?' | '？'))
-        .count()
-        .min(3) as f64;
-    (0.05 * bangs + 0.04 * insist + 0.015 * lean + 0.02 * length + 0.013 * words
-        - 0.03 * questions
-        - 0.05 * compound)
-        .clamp(-TONE_MAX, TONE_MAX)
-}
-
-/// Evidence late in a message counts a little more (by up to
-/// ±[`EMPHASIS`] / 2): the point of a chat message is usually its end
-/// ("包装很好，但是花是烂的"). Besides being true more often than not, it
-/// keeps messages with the same words from tying.
-pub const EMPHASIS: f64 = 0.1;
-
-fn emphasis(pos: usize, len: usize) -> f64 {
-    if pos == WHOLE || len == 0 {
-        return 1.0;
-    }
-    1.0 - EMPHASIS / 2.0 + EMPHASIS * (pos.min(len) as f64 / len as f64)
 }
 
 /// jieba with Pond's built-in words, segmented once per process: loading
@@ -471,7 +326,7 @@ impl Classifier {
             only_asks |= en::analyse(&self.en, text, inquiry, request, &mut hits);
         }
         hits.sort_by_key(|h| h.pos);
-        let general_factor = if anchored(text) {
+        let general_factor = if anchor::anchored(text) {
             1.0
         } else {
             UNANCHORED_FACTOR
@@ -493,7 +348,6 @@ impl Classifier {
                 },
                 lexical: true,
                 negated: h.negated,
-                general: h.general,
                 counts: true,
             })
             .collect();
@@ -507,10 +361,12 @@ impl Classifier {
         };
         let vader = effective_weight(-VADER_WEIGHT * compound, false, only_asks) * general_factor;
         if vader != 0.0 {
-            ev.push(Evidence {
-                general: true,
-                ..Evidence::new(Signal::Sentiment, WHOLE, format!("{compound:+.3}"), vader)
-            });
+            ev.push(Evidence::new(
+                Signal::Sentiment,
+                WHOLE,
+                format!("{compound:+.3}"),
+                vader,
+            ));
         }
         let (lean, top) = self.model.lean(text);
         let model_weight = if matches!(language, Lang::English) {
@@ -532,9 +388,9 @@ impl Classifier {
         sarcasm::apply(&cues, &mut ev);
         framing::apply(&cues, speaker, &mut ev);
         for e in ev.iter_mut().filter(|e| e.counts) {
-            e.weight *= emphasis(e.pos, text.len());
+            e.weight *= tone::emphasis(e.pos, text.len());
         }
-        let tone = tone(text, compound);
+        let tone = tone::tone(text, compound);
         let evidence: f64 = ev
             .iter()
             .filter(|e| e.counts)

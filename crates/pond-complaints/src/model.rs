@@ -43,7 +43,7 @@ pub(crate) fn features(text: &str) -> Vec<String> {
     let mut prev_han: Option<char> = None;
     let mut word = String::new();
     let mut prev_word: Option<String> = None;
-    let mut flush = |word: &mut String, prev_word: &mut Option<String>, out: &mut Vec<String>| {
+    let flush = |word: &mut String, prev_word: &mut Option<String>, out: &mut Vec<String>| {
         if word.is_empty() {
             return;
         }
