@@ -4,7 +4,7 @@
 
 use std::sync::OnceLock;
 
-use pond_complaints::{Classifier, Lang, LineVerdict, MAX_MESSAGE_BYTES, THRESHOLD, Term};
+use pond_complaints::{Classifier, Lang, LineVerdict, MAX_MESSAGE_BYTES, Speaker, THRESHOLD, Term};
 use proptest::prelude::*;
 
 /// One classifier for the whole file: building one loads jieba's dictionary.
@@ -191,7 +191,14 @@ proptest! {
         prop_assert!((0.0..=1.0).contains(&v.score));
         prop_assert_eq!(v.complaint, v.score >= THRESHOLD);
         prop_assert!(v.hits.iter().all(|h| h.weight.is_finite()));
+        prop_assert!(v.why.iter().all(|r| r.weight.is_finite()));
         prop_assert_eq!(v, classifier().classify(&text));
+        for speaker in [Speaker::Customer, Speaker::Staff] {
+            let v = classifier().classify_from(&text, speaker);
+            prop_assert!((0.0..=1.0).contains(&v.score));
+            prop_assert!(v.why.iter().all(|r| r.weight.is_finite()));
+        }
+        prop_assert!(!classifier().classify_from(&text, Speaker::Staff).complaint);
     }
 
     #[test]
