@@ -36,33 +36,45 @@ pub(crate) struct Model {
     ratios: HashMap<String, f64>,
 }
 
-/// The binary features of a message: Han characters and pairs of
-/// adjacent Han characters, lowercase Latin words and pairs of words.
-pub(crate) fn features(text: &str) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
+/// Calls `visit` with each feature of a message: Han characters and pairs
+/// of adjacent Han characters, lowercase Latin words and pairs of words.
+/// Features may repeat; one buffer is reused, so scoring allocates nothing
+/// per feature.
+fn each_feature(text: &str, mut visit: impl FnMut(&str)) {
+    let mut buf = String::new();
     let mut prev_han: Option<char> = None;
     let mut word = String::new();
-    let mut prev_word: Option<String> = None;
-    let flush = |word: &mut String, prev_word: &mut Option<String>, out: &mut Vec<String>| {
+    let mut prev_word = String::new();
+    let mut flush = |word: &mut String, prev_word: &mut String, visit: &mut dyn FnMut(&str)| {
         if word.is_empty() {
             return;
         }
-        let w = std::mem::take(word);
-        if let Some(p) = prev_word.take() {
-            out.push(format!("{p} {w}"));
+        if !prev_word.is_empty() {
+            buf.clear();
+            buf.push_str(prev_word);
+            buf.push(' ');
+            buf.push_str(word);
+            visit(&buf);
         }
-        out.push(w.clone());
-        *prev_word = Some(w);
+        visit(word);
+        std::mem::swap(prev_word, word);
+        word.clear();
     };
+    let mut han = String::new();
     // Han characters right after a negator are marked, so "不好看" does not
     // count as "好看" (praise).
     let mut negated = 0u8;
     for c in text.chars() {
         if is_han(c) {
-            let mark = if negated > 0 { "¬" } else { "" };
-            out.push(format!("{mark}{c}"));
+            han.clear();
+            if negated > 0 {
+                han.push('¬');
+            }
+            han.push(c);
+            visit(&han);
             if let Some(p) = prev_han {
-                out.push(format!("{mark}{p}{c}"));
+                han.insert(usize::from(negated > 0) * '¬'.len_utf8(), p);
+                visit(&han);
             }
             prev_han = Some(c);
             negated = if NEGATORS.contains(c) {
@@ -77,13 +89,19 @@ pub(crate) fn features(text: &str) -> Vec<String> {
         if is_latin_letter(c) || c == '\'' || c == '’' {
             word.extend(c.to_lowercase());
         } else {
-            flush(&mut word, &mut prev_word, &mut out);
+            flush(&mut word, &mut prev_word, &mut visit);
             if !c.is_whitespace() {
-                prev_word = None;
+                prev_word.clear();
             }
         }
     }
-    flush(&mut word, &mut prev_word, &mut out);
+    flush(&mut word, &mut prev_word, &mut visit);
+}
+
+/// The distinct features of a message (for training and tests).
+pub(crate) fn features(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    each_feature(text, |f| out.push(f.to_owned()));
     out.sort_unstable();
     out.dedup();
     out
@@ -127,22 +145,27 @@ impl Model {
     /// lean more surely but not without bound; and the three features that
     /// leaned most towards a complaint, for the verdict's reasons.
     pub fn lean(&self, text: &str) -> (f64, Vec<String>) {
-        let mut known: Vec<(f64, String)> = features(text)
-            .into_iter()
-            .filter_map(|f| self.ratios.get(&f).map(|r| (*r, f)))
-            .collect();
+        // Keys borrowed from the model: no allocation per feature.
+        let mut known: Vec<(&str, f64)> = Vec::new();
+        each_feature(text, |f| {
+            if let Some((k, r)) = self.ratios.get_key_value(f) {
+                known.push((k.as_str(), *r));
+            }
+        });
+        known.sort_unstable_by(|a, b| a.0.cmp(b.0));
+        known.dedup_by(|a, b| a.0 == b.0);
         if known.is_empty() {
             return (0.0, Vec::new());
         }
-        let sum: f64 = known.iter().map(|k| k.0).sum();
+        let sum: f64 = known.iter().map(|k| k.1).sum();
         let lean = sum / (known.len() as f64).sqrt();
         // The features that leaned the way the message leans, most first.
-        known.sort_by(|a, b| (b.0 * lean.signum()).total_cmp(&(a.0 * lean.signum())));
+        known.sort_by(|a, b| (b.1 * lean.signum()).total_cmp(&(a.1 * lean.signum())));
         let top = known
             .into_iter()
-            .filter(|k| k.0 * lean > 0.0)
+            .filter(|k| k.1 * lean > 0.0)
             .take(3)
-            .map(|k| k.1)
+            .map(|k| k.0.to_owned())
             .collect();
         (lean, top)
     }

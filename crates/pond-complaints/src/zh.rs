@@ -214,7 +214,7 @@ fn spanning(
             continue; // token-aligned: `scan` has judged it
         }
         let covered = hits.get(first..).unwrap_or(&[]).iter().any(|h| {
-            let h_start = h.pos - base;
+            let h_start = h.pos.saturating_sub(base);
             h_start < end && start < h_start + h.term.len()
         });
         let (Some(term), false) = (lex.spanning_terms.get(found.pattern().as_usize()), covered)
