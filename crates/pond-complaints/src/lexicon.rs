@@ -119,7 +119,7 @@ pub(crate) struct Entry {
 }
 
 /// Chinese terms, looked up by exact text.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct ZhLexicon {
     pub terms: HashMap<String, Entry>,
     /// Longest term in characters: bounds how many tokens a match may span.
@@ -205,7 +205,7 @@ pub(crate) struct Pattern {
 }
 
 /// English terms, indexed by their first word.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub(crate) struct EnLexicon {
     pub patterns: Vec<Pattern>,
     /// Patterns whose first word is exact, by that word.
@@ -308,6 +308,11 @@ impl EnLexicon {
         self.patterns.get(i).map(|p| (p, n))
     }
 }
+
+/// The built-in lexicons, parsed once per process; every classifier
+/// starts from a copy (a few hundred entries, microseconds).
+pub(crate) static BUILTIN: std::sync::LazyLock<(ZhLexicon, EnLexicon)> =
+    std::sync::LazyLock::new(builtin);
 
 /// The built-in lexicons.
 pub(crate) fn builtin() -> (ZhLexicon, EnLexicon) {

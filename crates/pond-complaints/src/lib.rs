@@ -230,7 +230,7 @@ impl Classifier {
     /// A classifier with the built-in lexicons.
     #[must_use]
     pub fn new() -> Self {
-        let (zh, en) = lexicon::builtin();
+        let (zh, en) = lexicon::BUILTIN.clone();
         Self {
             jieba: Arc::clone(&BASE_JIEBA),
             model: Arc::clone(&model::TUNED),
@@ -245,6 +245,7 @@ impl Classifier {
     /// empty text are ignored.
     #[must_use]
     pub fn with_terms(mut self, extra: &[Term]) -> Self {
+        let mut chinese = false;
         for t in extra {
             if !t.weight.is_finite() || t.text.trim().is_empty() {
                 continue;
@@ -255,11 +256,14 @@ impl Classifier {
                 // milliseconds, and a term it cuts across is still found
                 // on the characters (`zh::spanning`).
                 self.zh.insert_shop(t.text.trim(), t.weight);
+                chinese = true;
             } else {
                 self.en.insert_shop(&t.text, t.weight);
             }
         }
-        self.zh.finish();
+        if chinese {
+            self.zh.finish();
+        }
         self
     }
 
