@@ -6,7 +6,8 @@
 //!
 //! Times, spans and amounts are read with regular expressions (the `regex`
 //! crate, compiled once per process); the words around them come from
-//! [`crate::cues`].
+//! [`crate::cues`]. Word boundaries are ASCII (`(?-u:\b)`): a Unicode `\b`
+//! makes the regex crate leave its fast engines on Chinese text.
 
 use std::sync::LazyLock;
 
@@ -30,14 +31,14 @@ pub const WEAK_STORY_WEIGHT: f64 = 1.5;
 /// because it also means "a little" (一点都不蔫).
 static TIME: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\b\d{1,2}(?::\d{2})?\s?(?:am|pm)\b|\b\d{1,2}:\d{2}\b|\bnoon\b|\bmidday\b",
-        r"|\bmidnight\b|\bhalf (?:past \w+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)\b",
-        r"|\b\w+ o'clock\b|\b(?:mon|tues|wednes|thurs|fri|satur|sun)day\b",
-        r"|\b(?:today|tomorrow|yesterday|tonight)\b",
-        r"|\b(?:at|by|before|for|until|till|from) \d{1,2}\b|\b\d{1,2}\s?(?:to|-|–)\s?\d{1,2}\b",
+        r"(?i)(?-u:\b)\d{1,2}(?::\d{2})?\s?(?:am|pm)(?-u:\b)|(?-u:\b)\d{1,2}:\d{2}(?-u:\b)|(?-u:\b)noon(?-u:\b)|(?-u:\b)midday(?-u:\b)",
+        r"|(?-u:\b)midnight(?-u:\b)|(?-u:\b)half (?:past \w+|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?-u:\b)",
+        r"|(?-u:\b)\w+ o'clock(?-u:\b)|(?-u:\b)(?:mon|tues|wednes|thurs|fri|satur|sun)day(?-u:\b)",
+        r"|(?-u:\b)(?:today|tomorrow|yesterday|tonight)(?-u:\b)",
+        r"|(?-u:\b)(?:at|by|before|for|until|till|from) \d{1,2}(?-u:\b)|(?-u:\b)\d{1,2}\s?(?:to|-|–)\s?\d{1,2}(?-u:\b)",
         r"|(?:\d{1,2}|[一二三四五六七八九十两]{1,3})(?:点半|点钟|点|:\d{2})",
         r"|(?:周|星期|礼拜)[一二三四五六日天]|\d{1,2}号|今天|明天|昨天|第[二三四五六七]天",
-        r"|母亲节|父亲节|情人节|七夕|圣诞|生日当天|\b(?:mother's|father's|valentine's) day\b|\bchristmas\b",
+        r"|母亲节|父亲节|情人节|七夕|圣诞|生日当天|(?-u:\b)(?:mother's|father's|valentine's) day(?-u:\b)|(?-u:\b)christmas(?-u:\b)",
     ))
     .ok()
 });
@@ -45,10 +46,10 @@ static TIME: LazyLock<Option<Regex>> = LazyLock::new(|| {
 /// Spans of time: "two days", "an hour", 两天, 一个半小时, 第二天早上.
 static SPAN: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\b(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|forty|fifty|several|a few|under \d+)",
-        r"(?: and a half)?\s+(?:hours?|days?|nights?|weeks?|minutes?)\b",
-        r"|\bday (?:one|two|three|1|2|3)\b|\bovernight\b|\bby (?:lunch|lunchtime|dinner|evening|tonight|bedtime|morning)\b",
-        r"|\bsame (?:evening|day|night)\b|\bthis morning\b|\blast night\b|\bone night\b",
+        r"(?i)(?-u:\b)(?:\d+|an?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|twenty|forty|fifty|several|a few|under \d+)",
+        r"(?: and a half)?\s+(?:hours?|days?|nights?|weeks?|minutes?)(?-u:\b)",
+        r"|(?-u:\b)day (?:one|two|three|1|2|3)(?-u:\b)|(?-u:\b)overnight(?-u:\b)|(?-u:\b)by (?:lunch|lunchtime|dinner|evening|tonight|bedtime|morning)(?-u:\b)",
+        r"|(?-u:\b)same (?:evening|day|night)(?-u:\b)|(?-u:\b)this morning(?-u:\b)|(?-u:\b)last night(?-u:\b)|(?-u:\b)one night(?-u:\b)",
         r"|(?:\d+|[一二三四五六七八九十两半整]+)个?半?(?:小时|分钟|天|晚上|晚|周|星期)",
         r"|当天|第二天|第三天|隔天|当晚|中午",
     ))
@@ -62,13 +63,16 @@ static MONEY: LazyLock<Option<Regex>> =
 
 /// Deals stated with numbers: 满200减30, "30 off".
 static DEAL: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)满\d+减\d+|买[一二三两\d]送[一二三\d]|[一二三四五六七八九\d]折|\b\d+ off\b")
+    Regex::new(r"(?i)满\d+减\d+|买[一二三两\d]送[一二三\d]|[一二三四五六七八九\d]折|(?-u:\b)\d+ off(?-u:\b)")
         .ok()
 });
 
 /// An amount charged on top: 多扣了30, "charged me 30 extra".
 static EXTRA: LazyLock<Option<Regex>> = LazyLock::new(|| {
-    Regex::new(r"(?i)多扣|多收|重复扣|扣了两次|\bcharged (?:me )?\$?\d+ (?:extra|more)\b").ok()
+    Regex::new(
+        r"(?i)多扣|多收|重复扣|扣了两次|(?-u:\b)charged (?:me )?\$?\d+ (?:extra|more)(?-u:\b)",
+    )
+    .ok()
 });
 
 fn matches<'t>(re: &LazyLock<Option<Regex>>, text: &'t str) -> Vec<(usize, usize, &'t str)> {
