@@ -143,6 +143,11 @@ static TABLE_AUTOMATON: LazyLock<Option<Table>> = LazyLock::new(|| {
         })
 });
 
+/// Builds the automaton now rather than on the first message.
+pub(crate) fn warm() {
+    LazyLock::force(&TABLE_AUTOMATON);
+}
+
 /// Whether the byte range `start..end` of `text` stands on word boundaries:
 /// no Latin letter or digit right before or after it.
 /// Only ends that are themselves letters or digits need a boundary: ", got"

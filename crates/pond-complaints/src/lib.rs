@@ -200,6 +200,35 @@ static BASE_JIEBA: LazyLock<Arc<Jieba>> = LazyLock::new(|| {
 static VADER: LazyLock<Arc<SentimentIntensityAnalyzer>> =
     LazyLock::new(|| Arc::new(SentimentIntensityAnalyzer::new()));
 
+/// Builds what every classifier shares, once per process: jieba's
+/// dictionary on this thread, and on a second one (the machine has at
+/// least two cores where Pond runs) VADER, the model, the lexicons, the cue
+/// automaton and the regular expressions, so the first classifier costs
+/// about as much as jieba alone and its first message nothing extra. If
+/// the thread cannot start, the same work runs here.
+fn warm_up() {
+    static WARM: std::sync::OnceLock<()> = std::sync::OnceLock::new();
+    WARM.get_or_init(|| {
+        let rest = || {
+            LazyLock::force(&VADER);
+            LazyLock::force(&model::TUNED);
+            LazyLock::force(&lexicon::BUILTIN);
+            cues::warm();
+            story::warm();
+            sarcasm::warm();
+        };
+        std::thread::scope(|s| {
+            let helper = std::thread::Builder::new()
+                .name("pond-complaints-warm".into())
+                .spawn_scoped(s, rest);
+            LazyLock::force(&BASE_JIEBA);
+            if helper.is_err() {
+                rest();
+            }
+        });
+    });
+}
+
 /// Scores chat messages for complaints. Build one and share it: the first
 /// classifier of a process loads jieba's dictionary and VADER's lexicon
 /// (about 0.1 s); later ones share them, and classifying takes `&self`.
@@ -230,6 +259,7 @@ impl Classifier {
     /// A classifier with the built-in lexicons.
     #[must_use]
     pub fn new() -> Self {
+        warm_up();
         let (zh, en) = lexicon::BUILTIN.clone();
         Self {
             jieba: Arc::clone(&BASE_JIEBA),

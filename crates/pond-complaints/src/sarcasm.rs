@@ -30,6 +30,11 @@ static QUOTED: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"(?:^|[\s，,。：:(（\p{Han}])["“'‘「]([^"“”'‘’「」\n]{1,20})["”'’」]"#).ok()
 });
 
+/// Compiles the regular expression now rather than on the first message.
+pub(crate) fn warm() {
+    LazyLock::force(&QUOTED);
+}
+
 /// The quoted phrases of `text`.
 fn quoted(text: &str) -> Vec<(usize, String)> {
     QUOTED

@@ -75,6 +75,13 @@ static EXTRA: LazyLock<Option<Regex>> = LazyLock::new(|| {
     .ok()
 });
 
+/// Compiles the regular expressions now rather than on the first message.
+pub(crate) fn warm() {
+    for re in [&TIME, &SPAN, &MONEY, &DEAL, &EXTRA] {
+        LazyLock::force(re);
+    }
+}
+
 fn matches<'t>(re: &LazyLock<Option<Regex>>, text: &'t str) -> Vec<(usize, usize, &'t str)> {
     re.as_ref()
         .map(|re| {
