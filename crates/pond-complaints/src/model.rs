@@ -152,8 +152,10 @@ impl Model {
                 known.push((k.as_str(), *r));
             }
         });
-        known.sort_unstable_by(|a, b| a.0.cmp(b.0));
-        known.dedup_by(|a, b| a.0 == b.0);
+        // The same key is the same string of the map: compare addresses,
+        // not text.
+        known.sort_unstable_by_key(|k| k.0.as_ptr() as usize);
+        known.dedup_by_key(|k| k.0.as_ptr() as usize);
         if known.is_empty() {
             return (0.0, Vec::new());
         }
