@@ -60,7 +60,8 @@ pub enum Command {
     /// Print the OpenAPI document of the HTTP API.
     Openapi,
     /// Read one message per line on stdin; write one JSON object per line
-    /// with `complaint` (bool) and `score` (0 to 1).
+    /// with `complaint` (bool), `score` (0 to 1) and `why` (the words or
+    /// patterns behind a complaint, left out when none).
     Classify {
         /// Kept for symmetry with other commands: the output is always JSON lines.
         #[arg(long)]
