@@ -12,7 +12,7 @@
 use crate::App;
 use crate::error::{ApiError, ApiResult};
 use crate::landing::esc;
-use crate::members::{self, MemberInput};
+use pond_app::members::{self, MemberInput};
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};

@@ -25,7 +25,7 @@ async fn link_of(app: &App, code: &str) -> ApiResult<pond_store::links::Link> {
 
 /// The public URL of a link.
 pub fn link_url(app: &App, code: &str) -> String {
-    format!("{}/r/{code}", app.public_url)
+    app.link_url(code)
 }
 
 /// `GET /r/{code}`: record the click and redirect.
@@ -94,13 +94,13 @@ pub(crate) fn client_ip(headers: &HeaderMap, peer: SocketAddr) -> String {
 /// `GET /r/{code}/qr.svg`.
 pub async fn qr_svg(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
     let link = link_of(&app, &code).await?;
-    let svg = crate::qr::svg(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
+    let svg = pond_app::qr::svg(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
 /// `GET /r/{code}/qr.png`.
 pub async fn qr_png(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
     let link = link_of(&app, &code).await?;
-    let png = crate::qr::png(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
+    let png = pond_app::qr::png(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

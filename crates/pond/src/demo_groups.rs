@@ -13,8 +13,8 @@ use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
 use pond_import::{Channel, ChatEvent, GroupRef, MessageKind, Person};
-use pond_server::App;
-use pond_server::community::ingest::{BATCH, Ingest};
+use pond_app::Pond;
+use pond_app::community::ingest::{BATCH, Ingest};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
@@ -182,7 +182,7 @@ fn group_name(channel: Channel, n: usize) -> String {
 }
 
 /// Writes the demo's groups through the ingest path.
-pub async fn fill(app: &App, days: u16) -> Result<()> {
+pub async fn fill(app: &Pond, days: u16) -> Result<()> {
     let started = std::time::Instant::now();
     let now = Timestamp::now();
     let tz = app.time_zone.clone();
@@ -192,7 +192,7 @@ pub async fn fill(app: &App, days: u16) -> Result<()> {
     let horizon = i64::from(days).clamp(60, 365);
     let mut rng = StdRng::seed_from_u64(2016);
     let mut settings =
-        app.ingest_settings(pond_server::community::alerts::import_alerts_since(now));
+        app.ingest_settings(pond_app::community::alerts::import_alerts_since(now));
     settings.staff = Arc::new(STAFF.iter().map(|s| s.to_string()).collect::<HashSet<_>>());
     let mut ingest = Ingest::new(app.store.clone(), settings);
     let mut batch = Vec::with_capacity(BATCH);

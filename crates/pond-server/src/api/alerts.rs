@@ -149,9 +149,6 @@ pub async fn add_term(State(app): State<App>, w: Write<TermInput>) -> ApiResult<
         })
     })
     .await?;
-    let rebuilt = crate::community::alerts::classifier(&app.store).await?;
-    if let Ok(mut c) = app.complaints.write() {
-        *c = rebuilt;
-    }
+    app.terms_changed().await;
     Ok(response)
 }

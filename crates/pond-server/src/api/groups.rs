@@ -2,9 +2,9 @@
 //! uploads of exports, and the health report.
 
 use super::params::{Id, Q, limit};
-use crate::community::ingest::{Added, Ingest};
-use crate::community::report::{self, GroupsReport};
-use crate::community::{self, Imported};
+use pond_app::community::ingest::{Added, Ingest};
+use pond_app::community::report::{self, GroupsReport};
+use pond_app::community::{self, Imported};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -200,7 +200,7 @@ pub async fn live(State(app): State<App>, Id(id): Id, w: Write<LiveBatch>) -> Ap
         )
         .field("events"));
     }
-    let settings = app.ingest_settings(Timestamp::MIN);
+    let settings = app.ingest_settings(Timestamp::MIN).await?;
     let store = app.store.clone();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
         Box::pin(async move {
@@ -321,7 +321,8 @@ pub async fn import(
         q.file_name,
         format,
         options,
-        app.ingest_settings(community::alerts::import_alerts_since(app.now())),
+        app.ingest_settings(community::alerts::import_alerts_since(app.now()))
+            .await?,
     )
     .await?;
     Ok(Json(imported))

@@ -3,7 +3,7 @@
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Json, Write};
-use crate::livecodes::{self, LiveCodeView, NewLiveCode, NewTarget};
+use pond_app::livecodes::{self, LiveCodeView, NewLiveCode, NewTarget};
 use crate::{App, uploads, write};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;

@@ -3,8 +3,8 @@
 use super::params::{Id, Q, limit};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use crate::members::{self, MemberInput, MemberView};
-use crate::rewards::{self, Balance, EntryView, Redemption, RedemptionInput};
+use pond_app::members::{self, MemberInput, MemberView};
+use pond_app::rewards::{self, Balance, EntryView, Redemption, RedemptionInput};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;

@@ -6,7 +6,8 @@
 use super::params::{Id, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Caller;
-use crate::{App, poster, redirect, uploads, write};
+use crate::{App, redirect, uploads, write};
+use pond_app::poster;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};

@@ -3,7 +3,7 @@
 use super::params::Id;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Json, Write};
-use crate::programs::{self, ProgramView};
+use pond_app::programs::{self, ProgramView};
 use crate::{App, redirect, write};
 use axum::extract::State;
 use axum::http::StatusCode;

@@ -2,9 +2,9 @@
 
 use super::params::{Id, Q, limit};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::events::{self, EventInput, EventResult};
+use pond_app::events::{self, EventInput, EventResult};
 use crate::extract::{Caller, Write};
-use crate::referrals::{self, AttributionResult, CheckoutAttribution, Decision, ReferralView};
+use pond_app::referrals::{self, AttributionResult, CheckoutAttribution, Decision, ReferralView};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;

@@ -5,7 +5,7 @@
 use super::params::{Id, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use crate::trust::{self, AskInput, AskView, ProgramTrust, SignalInput, SignalView, TrustView};
+use pond_app::trust::{self, AskInput, AskView, ProgramTrust, SignalInput, SignalView, TrustView};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;

@@ -7,7 +7,7 @@
 //! again adds nothing). It is a module-level static because the app's
 //! shared state is not this page's to extend.
 
-use crate::community::Imported;
+use pond_app::community::Imported;
 use jiff::Timestamp;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};

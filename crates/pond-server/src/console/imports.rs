@@ -11,7 +11,7 @@ use super::auth::Role;
 use super::import_jobs::{self, Counting, Outcome};
 use super::{Ctx, Nav, PageError, PageResult, csrf_field, fmt, layout};
 use crate::App;
-use crate::community;
+use pond_app::community;
 use crate::join::Lang;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -213,7 +213,9 @@ pub async fn upload(
         group
     };
     let options = ImportOptions::new(name, app.time_zone.clone());
-    let settings = app.ingest_settings(community::alerts::import_alerts_since(app.now()));
+    let settings = app
+        .ingest_settings(community::alerts::import_alerts_since(app.now()))
+        .await?;
     let reader = BufReader::with_capacity(1 << 20, Counting::new(file, job.counters.clone()));
     let counters = job.counters.clone();
     let store = app.store.clone();

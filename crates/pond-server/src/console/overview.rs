@@ -4,7 +4,7 @@
 
 use super::{Ctx, Nav, PageResult, charts, fmt, layout};
 use crate::App;
-use crate::growth::{self, Options, Period};
+use pond_app::growth::{self, Options, Period};
 use axum::extract::{Query, State};
 use maud::{Markup, html};
 use pond_core::referral::Review;
@@ -41,7 +41,7 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
     )
     .await?;
     let census =
-        crate::community::report::groups(&mut tx, &app.time_zone, today, &app.lifecycle(), None)
+        pond_app::community::report::groups(&mut tx, &app.time_zone, today, &app.lifecycle(), None)
             .await?
             .census;
     let complaints = pond_store::alerts::list(&mut tx, Some("open"), 5).await?;
@@ -50,7 +50,7 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
     let notices = pond_store::notices::list(&mut tx, Some("open"), 5).await?;
     let mut worn = Vec::new();
     for p in pond_store::programs::list(&mut tx).await? {
-        let t = crate::trust::program_report(&mut tx, p.id, app.now()).await?;
+        let t = pond_app::trust::program_report(&mut tx, p.id, app.now()).await?;
         if !t.members_under_threshold.is_empty() {
             worn.push((p.id, p.spec.name.clone(), t.members_under_threshold.len()));
         }

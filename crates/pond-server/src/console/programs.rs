@@ -1,7 +1,7 @@
 //! `/console/programs`: the programs with their rewards, cap and hold, a
 //! form to create one and a detail page to edit it. The form builds the
 //! same [`ProgramSpec`] the JSON API takes and saves it through the same
-//! transaction scripts ([`crate::programs`]), so the compliance guard
+//! transaction scripts ([`pond_app::programs`]), so the compliance guard
 //! refuses a pyramid here exactly as it does there; the refusal is shown
 //! next to the form, which keeps the operator's values.
 
@@ -9,7 +9,7 @@ use super::{Ctx, Form, Nav, PageError, PageResult, Role, fmt, layout};
 use crate::App;
 use crate::error::ApiError;
 use crate::join::Lang;
-use crate::programs::{self, ProgramView};
+use pond_app::programs::{self, ProgramView};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
@@ -271,7 +271,7 @@ async fn detail_page(
     let p: ProgramView = programs::get(&mut tx, id)
         .await
         .map_err(|e| PageError::from(e).lang(l))?;
-    let trust = crate::trust::program_report(&mut tx, id, app.now()).await?;
+    let trust = pond_app::trust::program_report(&mut tx, id, app.now()).await?;
     drop(tx);
     let own = ProgramForm::from_spec(&p.spec);
     let form = form.unwrap_or(&own);

@@ -1,6 +1,6 @@
 //! `/console/review`: referrals the fraud rules flagged, with who invited
 //! whom, when and why; approve or reject each through the same transaction
-//! script as the API ([`crate::referrals::review`]), so approval releases
+//! script as the API ([`pond_app::referrals::review`]), so approval releases
 //! rewards whose hold has passed and rejection voids the pending ones.
 //! Recent decisions are listed under the queue.
 
@@ -201,7 +201,7 @@ async fn decide(app: App, raw: &str, f: Form<DecisionForm>, decision: Review) ->
     app.store
         .write(move |tx| {
             Box::pin(async move {
-                crate::referrals::review(tx, id, decision, note.as_deref(), now).await
+                pond_app::referrals::review(tx, id, decision, note.as_deref(), now).await
             })
         })
         .await

@@ -3,7 +3,7 @@
 
 use super::{Ctx, Nav, PageResult, charts, fmt, layout};
 use crate::App;
-use crate::simulate::SimulateRequest;
+use pond_app::simulate::SimulateRequest;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;

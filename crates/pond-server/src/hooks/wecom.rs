@@ -19,7 +19,7 @@ use pond_wecom::{Crypt, Event};
 use serde::Deserialize;
 
 use crate::App;
-use crate::community::ingest::Ingest;
+use pond_app::community::ingest::Ingest;
 use crate::error::{ApiError, ApiResult};
 
 /// The query WeCom signs every callback with.
@@ -99,7 +99,7 @@ pub async fn event(
             let events = pond_import::wecom_chat_events(&event);
             if !events.is_empty() {
                 let mut ingest =
-                    Ingest::new(app.store.clone(), app.ingest_settings(Timestamp::MIN));
+                    Ingest::new(app.store.clone(), app.ingest_settings(Timestamp::MIN).await?);
                 ingest.write(events).await?;
             }
         }

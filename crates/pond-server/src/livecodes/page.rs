@@ -3,7 +3,7 @@
 //! group's QR image to long-press, or a friendly "full" page. Also serves
 //! the group QR images and the live code's own QR.
 
-use super::visit;
+use pond_app::livecodes::visit;
 use crate::App;
 use crate::error::{ApiError, ApiResult};
 use crate::landing::{esc, prefers_chinese};
@@ -142,7 +142,7 @@ pub async fn target_qr(
         .parse()
         .map_err(|_| missing())?;
     let mut tx = app.store.read().await?;
-    let lc = super::find(&mut tx, &code).await?;
+    let lc = pond_app::livecodes::find(&mut tx, &code).await?;
     let (bytes, mime) = pond_store::livecodes::qr_image(&mut tx, lc.id, id)
         .await?
         .ok_or_else(missing)?;
@@ -158,18 +158,18 @@ pub async fn target_qr(
 
 async fn link(app: &App, code: &str) -> ApiResult<String> {
     let mut tx = app.store.read().await?;
-    let lc = super::find(&mut tx, code).await?;
-    Ok(super::url(&app.public_url, &lc.code))
+    let lc = pond_app::livecodes::find(&mut tx, code).await?;
+    Ok(pond_app::livecodes::url(&app.public_url, &lc.code))
 }
 
 /// `GET /j/{code}/qr.png`: the live code's own QR, to print.
 pub async fn qr_png(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
-    let png = crate::qr::png(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
+    let png = pond_app::qr::png(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 /// `GET /j/{code}/qr.svg`.
 pub async fn qr_svg(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
-    let svg = crate::qr::svg(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
+    let svg = pond_app::qr::svg(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }

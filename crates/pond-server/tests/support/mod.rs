@@ -47,7 +47,7 @@ pub async fn spawn_with(db: TestDb, config: Config) -> TestApp {
     let setup_code = app.app().setup_code.to_string();
     let token = store
         .write(|tx| {
-            Box::pin(pond_server::tokens::create(
+            Box::pin(pond_app::tokens::create(
                 tx,
                 "test",
                 jiff::Timestamp::now(),

@@ -1,7 +1,7 @@
 //! Members: created with identity keys, optionally referred at signup.
 
-use crate::App;
-use crate::error::{ApiError, ApiResult};
+use crate::Pond;
+use crate::error::{Error, Result};
 use crate::referrals::{self, Attributed, ReferralView};
 use jiff::Timestamp;
 use pond_core::attribution::Source;
@@ -78,7 +78,7 @@ pub struct MemberView {
 }
 
 impl MemberInput {
-    fn keys(&self, app: &App) -> ApiResult<Vec<IdentityKey>> {
+    fn keys(&self, app: &Pond) -> Result<Vec<IdentityKey>> {
         let given = [
             (KeyKind::ExternalId, &self.external_id),
             (KeyKind::Phone, &self.phone),
@@ -91,11 +91,11 @@ impl MemberInput {
             .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
             .map(|(k, v)| {
                 IdentityKey::parse(k, v, app.config.region)
-                    .map_err(|e| ApiError::from(e).field(k.as_str()))
+                    .map_err(|e| Error::from(e).field(k.as_str()))
             })
-            .collect::<ApiResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         if keys.is_empty() {
-            return Err(ApiError::unprocessable(
+            return Err(Error::invalid(
                 "missing_identity",
                 "give at least one of external_id, phone, email, wechat_unionid, wechat_openid",
             ));
@@ -106,22 +106,23 @@ impl MemberInput {
 
 /// Creates a member, grants base grants of open programs, and attributes
 /// them when a referral code came with the signup.
+#[tracing::instrument(skip_all)]
 pub async fn create(
-    app: &App,
+    app: &Pond,
     tx: &mut Tx,
     input: MemberInput,
     now: Timestamp,
-) -> ApiResult<MemberView> {
+) -> Result<MemberView> {
     let keys = input.keys(app)?;
     if input.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
         return Err(
-            ApiError::unprocessable("invalid_name", "a name is at most 200 characters")
+            Error::invalid("invalid_name", "a name is at most 200 characters")
                 .field("name"),
         );
     }
     for k in &keys {
         if let Some(owner) = store::owner_of(tx, k.kind, &k.value).await? {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "identity_taken",
                 format!("this {} belongs to member {owner}", k.kind.as_str()),
             )
@@ -164,13 +165,13 @@ pub async fn create(
             Ok(Attributed::New(r) | Attributed::Existing(r)) => {
                 let program = programs::get(tx, r.program_id)
                     .await?
-                    .ok_or_else(|| ApiError::not_found("program"))?;
+                    .ok_or_else(|| Error::not_found("program"))?;
                 if program.spec.qualifying == Qualifying::Signup {
                     referrals::qualify(tx, &r, &program.spec, "signup", now, now).await?;
                 }
             }
             // The member still joins; the shop hears why the code did not count.
-            Err(e) if e.status.is_client_error() => attribution_error = Some(e.code),
+            Err(e) if e.is_refusal() => attribution_error = Some(e.code().to_string()),
             Err(e) => return Err(e),
         }
     }
@@ -180,15 +181,15 @@ pub async fn create(
 }
 
 /// One member with their referral.
-pub async fn get(tx: &mut Tx, id: i64) -> ApiResult<MemberView> {
+pub async fn get(tx: &mut Tx, id: i64) -> Result<MemberView> {
     let m = store::get(tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+        .ok_or_else(|| Error::not_found("member"))?;
     view(tx, m).await
 }
 
 /// Builds the view of a member.
-pub async fn view(tx: &mut Tx, m: Member) -> ApiResult<MemberView> {
+pub async fn view(tx: &mut Tx, m: Member) -> Result<MemberView> {
     let referral = match pond_store::referrals::of_invitee(tx, m.id).await? {
         Some(r) => Some(referrals::view(tx, r).await?),
         None => None,
