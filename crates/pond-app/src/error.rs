@@ -10,10 +10,12 @@ use pond_store::StoreError;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The thing asked for does not exist.
-    #[error("{what} not found")]
+    #[error("{what} not found{}", field.as_ref().map(|f| format!(" (field `{f}`)")).unwrap_or_default())]
     NotFound {
         /// What was looked for (`member`, `program`, ...).
         what: String,
+        /// The input field that named it, when there is one.
+        field: Option<String>,
     },
     /// The request is readable but cannot be done as asked.
     #[error("{message} ({code}{})", field.as_ref().map(|f| format!(", field `{f}`")).unwrap_or_default())]
@@ -32,6 +34,8 @@ pub enum Error {
         code: String,
         /// A sentence for a person.
         message: String,
+        /// The input field at fault, when there is one.
+        field: Option<String>,
     },
     /// The store is overloaded: the caller should come back shortly.
     #[error("Pond is busy; retry shortly")]
@@ -56,7 +60,10 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 impl Error {
     /// A missing `what`.
     pub fn not_found(what: &str) -> Self {
-        Error::NotFound { what: what.into() }
+        Error::NotFound {
+            what: what.into(),
+            field: None,
+        }
     }
 
     /// A request that cannot be done as asked.
@@ -73,6 +80,7 @@ impl Error {
         Error::Conflict {
             code: code.into(),
             message: message.into(),
+            field: None,
         }
     }
 
@@ -90,9 +98,13 @@ impl Error {
         Error::Internal(format!("{cause:?}"))
     }
 
-    /// Names the input field at fault (kept only by [`Error::Invalid`]).
+    /// Names the input field at fault (a refusal keeps it; a fault or
+    /// overload has none).
     pub fn field(mut self, name: impl Into<String>) -> Self {
-        if let Error::Invalid { field, .. } = &mut self {
+        if let Error::NotFound { field, .. }
+        | Error::Invalid { field, .. }
+        | Error::Conflict { field, .. } = &mut self
+        {
             *field = Some(name.into());
         }
         self

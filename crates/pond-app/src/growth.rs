@@ -18,6 +18,7 @@ use pond_growth::analytics::{
 use pond_growth::screen::screen;
 use pond_store::Tx;
 use pond_store::growth as store;
+pub use pond_store::contacts::ByState;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
@@ -510,4 +511,45 @@ pub async fn report(
             .collect(),
         skipped_referrals: skipped,
     })
+}
+
+/// Customers adding and deleting the shop's staff in `period`, per
+/// contact state (WeCom callbacks).
+pub async fn contacts(pond: &crate::Pond, period: &Period) -> Result<Vec<ByState>> {
+    let mut tx = pond.store.read().await?;
+    Ok(pond_store::contacts::by_state(&mut tx, period.from_ms, period.to_ms).await?)
+}
+
+/// Records a customer adding or deleting one of the shop's staff (a WeCom
+/// contact callback); a repeated callback records nothing new.
+#[tracing::instrument(skip_all, fields(kind = kind))]
+pub async fn record_contact(
+    pond: &crate::Pond,
+    staff: &str,
+    customer: &str,
+    kind: &'static str,
+    state: Option<&str>,
+    at: jiff::Timestamp,
+) -> Result<()> {
+    let (staff, customer, state) = (
+        staff.to_owned(),
+        customer.to_owned(),
+        state.map(str::to_owned),
+    );
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                let e = pond_store::contacts::ContactEvent {
+                    channel: "wecom",
+                    staff: &staff,
+                    customer: &customer,
+                    kind,
+                    state: state.as_deref(),
+                    at,
+                };
+                pond_store::contacts::record(tx, &e).await
+            })
+        })
+        .await?;
+    Ok(())
 }

@@ -16,6 +16,8 @@ pub mod idempotency;
 pub mod jobs;
 pub mod livecodes;
 pub mod members;
+pub mod notices;
+pub mod overview;
 pub mod plot;
 pub mod poster;
 pub mod programs;
@@ -28,6 +30,11 @@ pub mod tokens;
 pub mod trust;
 pub mod users;
 pub mod webhooks;
+
+/// Instants as stored (milliseconds since the epoch, UTC) and back.
+pub mod time {
+    pub use pond_store::time::{ms, ts};
+}
 
 pub use config::{Config, HookSecret};
 pub use error::{Error, Result};
@@ -92,6 +99,17 @@ impl Pond {
             lifecycle: Arc::new(RwLock::new(lifecycle)),
             poster_font: Arc::default(),
         })
+    }
+
+    /// Runs the queries of `op` in one read transaction, so a page or an
+    /// answer sees one state of the shop. Doors read through this or the
+    /// services' own queries; they never open a transaction themselves.
+    pub async fn read<T, F>(&self, op: F) -> Result<T>
+    where
+        F: for<'t> FnOnce(&'t mut Tx) -> idempotency::TxFuture<'t, T>,
+    {
+        let mut tx = self.store.read().await?;
+        op(&mut tx).await
     }
 
     /// The current instant. One place, so that tests and jobs agree.

@@ -7,7 +7,8 @@ use crate::error::{Error, Result};
 use jiff::{SignedDuration, Timestamp};
 use pond_core::code::ReferralCode;
 use pond_core::livecode::{self as rules, MAX_CAPACITY, MAX_TARGETS, Strategy};
-use pond_store::livecodes::{self as store, LiveCode, Target, VisitCount};
+pub use pond_store::livecodes::{LiveCode, Target};
+use pond_store::livecodes::{self as store, VisitCount};
 use pond_store::time::ts;
 use pond_store::{Tx, notices};
 use serde::{Deserialize, Serialize};
@@ -360,4 +361,133 @@ async fn exhausted(tx: &mut Tx, lc: &LiveCode, now: Timestamp) -> Result<()> {
     });
     crate::webhooks::emit(tx, crate::webhooks::EventType::LivecodeExhausted, data, now).await?;
     Ok(())
+}
+
+/// Every live code, newest first, with its targets and visits.
+pub async fn list(pond: &crate::Pond) -> Result<Vec<LiveCodeView>> {
+    let mut tx = pond.store.read().await?;
+    let now = pond.now();
+    let mut out = Vec::new();
+    for lc in store::list(&mut tx).await? {
+        out.push(view(&mut tx, &pond.public_url, lc, now).await?);
+    }
+    Ok(out)
+}
+
+/// One live code by its code.
+pub async fn one(pond: &crate::Pond, code: &str) -> Result<LiveCodeView> {
+    let mut tx = pond.store.read().await?;
+    let lc = find(&mut tx, code).await?;
+    view(&mut tx, &pond.public_url, lc, pond.now()).await
+}
+
+/// Changes a live code's name, strategy or switch (already checked).
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    name: Option<&str>,
+    strategy: Option<Strategy>,
+    enabled: Option<bool>,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    store::update(tx, lc.id, name, strategy.map(Strategy::as_str), enabled).await?;
+    let lc = find(tx, code).await?;
+    view(tx, base, lc, now).await
+}
+
+/// Adds a target group at the end of a live code's order.
+#[tracing::instrument(skip_all)]
+pub async fn add_target(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    name: &str,
+    capacity: i64,
+    enabled: bool,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    // Under the live code's lock, so two additions cannot both pass the count.
+    store::lock(tx, lc.id).await?;
+    if store::targets(tx, lc.id).await?.len() >= MAX_TARGETS {
+        return Err(Error::invalid(
+            "invalid_targets",
+            format!("a live code has at most {MAX_TARGETS} targets"),
+        )
+        .field("targets"));
+    }
+    store::add_target(tx, lc.id, name, capacity, enabled, now).await?;
+    view(tx, base, lc, now).await
+}
+
+/// Changes a target's name, capacity or switch (already checked).
+#[tracing::instrument(skip_all, fields(target = target))]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_target(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    target: i64,
+    name: Option<&str>,
+    capacity: Option<i64>,
+    enabled: Option<bool>,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    if !store::update_target(tx, lc.id, target, name, capacity, enabled).await? {
+        return Err(Error::not_found("target").field("target_id"));
+    }
+    view(tx, base, lc, now).await
+}
+
+/// Stores a target's group QR image (already decoded and checked).
+#[tracing::instrument(skip_all, fields(target = target))]
+#[allow(clippy::too_many_arguments)]
+pub async fn set_qr(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    target: i64,
+    image: &[u8],
+    mime: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    if !store::set_qr(tx, lc.id, target, image, mime, expires_at).await? {
+        return Err(Error::not_found("target").field("target_id"));
+    }
+    view(tx, base, lc, now).await
+}
+
+/// A visit through the public door, in its own write.
+pub async fn visit_now(
+    pond: &crate::Pond,
+    code: String,
+    state: Option<String>,
+    visitor: String,
+    now: Timestamp,
+) -> Result<Visit> {
+    pond.store
+        .write(move |tx| Box::pin(async move { visit(tx, &code, state, Some(&visitor), now).await }))
+        .await
+}
+
+/// A target's uploaded group QR image and its MIME type.
+pub async fn qr_image(pond: &crate::Pond, code: &str, target: i64) -> Result<(Vec<u8>, String)> {
+    let mut tx = pond.store.read().await?;
+    let lc = find(&mut tx, code).await?;
+    store::qr_image(&mut tx, lc.id, target)
+        .await?
+        .ok_or_else(|| Error::not_found("group QR image"))
+}
+
+/// The public link of a live code.
+pub async fn link(pond: &crate::Pond, code: &str) -> Result<String> {
+    let mut tx = pond.store.read().await?;
+    let lc = find(&mut tx, code).await?;
+    Ok(url(&pond.public_url, &lc.code))
 }

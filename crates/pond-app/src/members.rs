@@ -209,3 +209,57 @@ pub async fn view(tx: &mut Tx, m: Member) -> Result<MemberView> {
         attribution_error: None,
     })
 }
+
+/// Members whose name or identity key contains `q`, newest first, below
+/// id `before`.
+pub async fn search(
+    pond: &Pond,
+    q: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MemberView>> {
+    let mut tx = pond.store.read().await?;
+    let found = store::search(&mut tx, q, before, limit).await?;
+    let mut out = Vec::with_capacity(found.len());
+    for m in found {
+        out.push(view(&mut tx, m).await?);
+    }
+    Ok(out)
+}
+
+/// One member, read on its own.
+pub async fn one(pond: &Pond, id: i64) -> Result<MemberView> {
+    let mut tx = pond.store.read().await?;
+    get(&mut tx, id).await
+}
+
+/// Refuses a member id that names nobody.
+pub async fn exists(tx: &mut Tx, id: i64) -> Result<()> {
+    match store::get(tx, id).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::not_found("member")),
+    }
+}
+
+/// A sign-up from the hosted join page: the member, attributed to their
+/// inviter's code, and their consent to `notice` recorded with the hash of
+/// the address they agreed from, in one write.
+#[tracing::instrument(skip_all)]
+pub async fn join(
+    pond: &Pond,
+    input: MemberInput,
+    notice: &'static str,
+    ip_hash: String,
+    now: Timestamp,
+) -> Result<MemberView> {
+    let a = pond.clone();
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                let member = create(&a, tx, input, now).await?;
+                pond_store::consents::record(tx, member.id, notice, Some(&ip_hash), now).await?;
+                Ok(member)
+            })
+        })
+        .await
+}

@@ -5,6 +5,7 @@ use jiff::Timestamp;
 use pond_core::compliance;
 use pond_core::program::ProgramSpec;
 use pond_core::value_audit::{self, ValueAudit};
+pub use pond_store::links::Link;
 use pond_store::programs::{Program, StoredWarning};
 use pond_store::{Tx, programs as store};
 use serde::Serialize;
@@ -115,4 +116,28 @@ pub async fn list(tx: &mut Tx) -> Result<Vec<ProgramView>> {
         .into_iter()
         .map(ProgramView::from)
         .collect())
+}
+
+/// Every program, read on its own.
+pub async fn all(pond: &crate::Pond) -> Result<Vec<ProgramView>> {
+    let mut tx = pond.store.read().await?;
+    list(&mut tx).await
+}
+
+/// One program, read on its own.
+pub async fn one(pond: &crate::Pond, id: i64) -> Result<ProgramView> {
+    let mut tx = pond.store.read().await?;
+    get(&mut tx, id).await
+}
+
+/// A member's personal link in a program, created on first use.
+#[tracing::instrument(skip_all, fields(id = id, member = member))]
+pub async fn link(tx: &mut Tx, id: i64, member: i64, now: Timestamp) -> Result<Link> {
+    if store::get(tx, id).await?.is_none() {
+        return Err(Error::not_found("program"));
+    }
+    if pond_store::members::get(tx, member).await?.is_none() {
+        return Err(Error::not_found("member").field("member_id"));
+    }
+    Ok(pond_store::links::get_or_create(tx, id, member, now).await?)
 }

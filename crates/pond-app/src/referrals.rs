@@ -11,6 +11,9 @@ use pond_core::fraud::{self, Signals};
 use pond_core::program::ProgramSpec;
 use pond_core::referral::{Review, Status};
 use pond_core::reward::RewardStatus;
+pub use pond_store::links::Link;
+pub use pond_store::programs::Program;
+pub use pond_store::referrals::Filter;
 use pond_store::referrals::{NewReferral, Referral};
 use pond_store::{Tx, links, lock_member, members, programs, referrals as store};
 use serde::{Deserialize, Serialize};
@@ -417,4 +420,78 @@ pub async fn attribute_at_checkout(
         created,
         referral: view(tx, r).await?,
     })
+}
+
+/// Referrals matching `filter`, with their rewards.
+pub async fn list(pond: &Pond, filter: &Filter) -> Result<Vec<ReferralView>> {
+    let mut tx = pond.store.read().await?;
+    let mut out = Vec::new();
+    for r in store::list(&mut tx, filter).await? {
+        out.push(view(&mut tx, r).await?);
+    }
+    Ok(out)
+}
+
+/// One referral with its rewards.
+pub async fn one(pond: &Pond, id: i64) -> Result<ReferralView> {
+    let mut tx = pond.store.read().await?;
+    let r = store::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::not_found("referral"))?;
+    view(&mut tx, r).await
+}
+
+/// The link with this referral code.
+pub async fn link_by_code(pond: &Pond, code: &str) -> Result<Link> {
+    let unknown = || Error::not_found("referral code");
+    let code = pond_core::code::ReferralCode::parse(code).map_err(|_| unknown())?;
+    let mut tx = pond.store.read().await?;
+    links::by_code(&mut tx, code.as_str())
+        .await?
+        .ok_or_else(unknown)
+}
+
+/// Counts a click on a link (the visitor's IP and user agent hashed) and
+/// answers the link's program, whose landing page the visitor goes to.
+#[tracing::instrument(skip_all, fields(link = link.id))]
+pub async fn click(
+    pond: &Pond,
+    link: &Link,
+    ip_hash: String,
+    ua_hash: Option<String>,
+    now: Timestamp,
+) -> Result<Program> {
+    let (link_id, program_id) = (link.id, link.program_id);
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                links::record_click(tx, link_id, Some(&ip_hash), ua_hash.as_deref(), now).await?;
+                programs::get(tx, program_id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("program"))
+            })
+        })
+        .await
+}
+
+/// Who invited a friend arriving with `code`, and to which program.
+pub struct Invite {
+    /// The inviter's name, when known.
+    pub inviter: Option<String>,
+    /// The program of the link.
+    pub program: Program,
+}
+
+/// The invitation behind a referral code, if the code names a link.
+pub async fn invite(pond: &Pond, code: &str) -> Result<Option<Invite>> {
+    let mut tx = pond.store.read().await?;
+    let Some(link) = links::by_code(&mut tx, code).await? else {
+        return Ok(None);
+    };
+    let inviter = members::get(&mut tx, link.member_id).await?;
+    let program = programs::get(&mut tx, link.program_id).await?;
+    Ok(program.map(|program| Invite {
+        inviter: inviter.and_then(|m| m.name),
+        program,
+    }))
 }

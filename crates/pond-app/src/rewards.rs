@@ -300,3 +300,23 @@ pub async fn approve_due(store: &pond_store::Store, now: Timestamp) -> Result<u6
         }
     }
 }
+
+/// A member's balances, read on their own; refuses an unknown member.
+pub async fn balances_of(pond: &crate::Pond, member: i64) -> Result<Vec<Balance>> {
+    let mut tx = pond.store.read().await?;
+    crate::members::exists(&mut tx, member).await?;
+    balances(&mut tx, member).await
+}
+
+/// A member's ledger entries, newest first, below id `before`.
+pub async fn ledger(
+    pond: &crate::Pond,
+    member: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<EntryView>> {
+    let mut tx = pond.store.read().await?;
+    crate::members::exists(&mut tx, member).await?;
+    let entries = pond_store::ledger::entries_of(&mut tx, member, before, limit).await?;
+    Ok(entries.into_iter().map(EntryView::from).collect())
+}

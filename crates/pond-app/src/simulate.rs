@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use pond_growth::fit::{FitOptions, ObservedReferral};
 use pond_growth::{CampaignParams, Graph, GrowthError, SimulationResult};
-use pond_store::referral_graph::ReferralGraph;
+pub use pond_store::referral_graph::ReferralGraph;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -477,4 +477,10 @@ fn refused(e: GrowthError) -> Error {
         }
         e => Error::internal(&e),
     }
+}
+
+/// The shop's referral history, for fitting and for a simulation on it.
+pub async fn history(pond: &crate::Pond) -> Result<ReferralGraph, Error> {
+    let mut tx = pond.store.read().await?;
+    Ok(pond_store::referral_graph::load(&mut tx).await?)
 }

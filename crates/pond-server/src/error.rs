@@ -110,7 +110,10 @@ impl From<pond_app::Error> for ApiError {
     fn from(e: pond_app::Error) -> Self {
         use pond_app::Error as E;
         match e {
-            E::NotFound { what } => ApiError::not_found(&what),
+            E::NotFound { what, field } => ApiError {
+                field,
+                ..ApiError::not_found(&what)
+            },
             E::Invalid {
                 code,
                 message,
@@ -119,7 +122,14 @@ impl From<pond_app::Error> for ApiError {
                 field,
                 ..ApiError::unprocessable(code, message)
             },
-            E::Conflict { code, message } => ApiError::conflict(code, message),
+            E::Conflict {
+                code,
+                message,
+                field,
+            } => ApiError {
+                field,
+                ..ApiError::conflict(code, message)
+            },
             // Overload is not a bug: tell the client to come back.
             E::Busy => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,

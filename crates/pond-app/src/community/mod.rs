@@ -6,6 +6,7 @@
 //! * [`report`]: the census, one row per group, survival and warnings.
 
 pub mod alerts;
+pub mod groups;
 pub mod ingest;
 pub mod report;
 
@@ -135,6 +136,21 @@ where
     R: BufRead + Seek + Send + 'static,
 {
     import_reader_with(store, reader, file_name, format, options, settings, |_| {}).await
+}
+
+/// [`import_reader`] into this shop's store.
+pub async fn import<R>(
+    pond: &crate::Pond,
+    reader: R,
+    file_name: Option<String>,
+    format: Option<Format>,
+    options: ImportOptions,
+    settings: Settings,
+) -> Result<Imported, Error>
+where
+    R: BufRead + Seek + Send + 'static,
+{
+    import_reader(&pond.store, reader, file_name, format, options, settings).await
 }
 
 /// [`import_reader`], calling `progress` with the running totals after

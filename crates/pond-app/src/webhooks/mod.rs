@@ -8,6 +8,7 @@
 //! of a group's lifecycle state.
 
 pub mod delivery;
+pub mod endpoints;
 pub mod group_states;
 pub mod views;
 

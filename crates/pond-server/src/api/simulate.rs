@@ -12,7 +12,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pond_store::referral_graph::ReferralGraph;
+use pond_app::simulate::ReferralGraph;
 use serde::Deserialize;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -114,8 +114,7 @@ pub async fn fit(State(app): State<App>, _: Caller) -> ApiResult<Json<FitReport>
 }
 
 async fn load(app: &App) -> ApiResult<ReferralGraph> {
-    let mut tx = app.store.read().await?;
-    Ok(pond_store::referral_graph::load(&mut tx).await?)
+    Ok(simulate::history(app).await?)
 }
 
 /// Loads the history if the request needs it, plans, and runs the

@@ -4,16 +4,14 @@
 use super::params::{Id, Q, limit, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use pond_app::webhooks::views::{AttemptView, DeliveryView, EndpointView};
-use pond_app::webhooks::{self, EventType};
+use pond_app::webhooks::views::{DeliveryView, EndpointView};
+use pond_app::webhooks::{self, EventType, endpoints};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use pond_store::time::ts;
-use pond_store::webhooks::{self as store, AttemptRow, Delivery, Endpoint};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -63,9 +61,7 @@ pub async fn create(State(app): State<App>, w: Write<NewEndpoint>) -> ApiResult<
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
     responses((status = 200, body = Vec<EndpointView>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<EndpointView>>> {
-    let mut tx = app.store.read().await?;
-    let all = store::endpoints(&mut tx).await?;
-    Ok(Json(all.into_iter().map(EndpointView::from).collect()))
+    Ok(Json(endpoints::list(&app).await?))
 }
 
 /// One endpoint.
@@ -77,11 +73,7 @@ pub async fn get_one(
     _: Caller,
     Id(id): Id,
 ) -> ApiResult<Json<EndpointView>> {
-    let mut tx = app.store.read().await?;
-    store::endpoint(&mut tx, id)
-        .await?
-        .map(|e| Json(e.into()))
-        .ok_or_else(|| ApiError::not_found("webhook endpoint"))
+    Ok(Json(endpoints::one(&app, id).await?))
 }
 
 /// Stop sending to an endpoint. Its deliveries wait, pending, until it is
@@ -96,13 +88,7 @@ pub async fn disable(
 ) -> ApiResult<Response> {
     let now = app.now();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
-        Box::pin(async move {
-            store::disable(tx, id, now).await?;
-            store::endpoint(tx, id)
-                .await?
-                .map(EndpointView::from)
-                .ok_or_else(|| ApiError::not_found("webhook endpoint"))
-        })
+        Box::pin(endpoints::disable(tx, id, now))
     })
     .await
 }
@@ -129,16 +115,8 @@ pub async fn enable(
     let now = app.now();
     let r = write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            let requeued = store::enable(tx, id, now)
-                .await?
-                .ok_or_else(|| ApiError::not_found("webhook endpoint"))?;
-            let endpoint = store::endpoint(tx, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("webhook endpoint"))?;
-            Ok(Enabled {
-                endpoint: endpoint.into(),
-                requeued,
-            })
+            let (endpoint, requeued) = endpoints::enable(tx, id, now).await?;
+            Ok(Enabled { endpoint, requeued })
         })
     })
     .await?;
@@ -171,12 +149,9 @@ pub async fn deliveries(
         "all",
         &["pending", "delivered", "failed"],
     )?;
-    let mut tx = app.store.read().await?;
-    if store::endpoint(&mut tx, id).await?.is_none() {
-        return Err(ApiError::not_found("webhook endpoint"));
-    }
-    let rows = store::deliveries(&mut tx, id, state, limit(q.limit)).await?;
-    Ok(Json(rows.into_iter().map(DeliveryView::from).collect()))
+    Ok(Json(
+        endpoints::deliveries(&app, id, state, limit(q.limit)).await?,
+    ))
 }
 
 /// An endpoint id and one of its deliveries' ids, from the path.
@@ -206,14 +181,7 @@ pub async fn delivery(
     _: Caller,
     DeliveryPath(endpoint, id): DeliveryPath,
 ) -> ApiResult<Json<DeliveryView>> {
-    let mut tx = app.store.read().await?;
-    let d = store::delivery(&mut tx, endpoint, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("webhook delivery"))?;
-    let log = store::attempts(&mut tx, id).await?;
-    let mut view = DeliveryView::from(d);
-    view.log = Some(log.into_iter().map(AttemptView::from).collect());
-    Ok(Json(view))
+    Ok(Json(endpoints::delivery(&app, endpoint, id).await?))
 }
 
 /// Send a delivery again, now, with a fresh retry schedule and the same
@@ -229,24 +197,7 @@ pub async fn replay(
 ) -> ApiResult<Response> {
     let now = app.now();
     let r = write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
-        Box::pin(async move {
-            let e = store::endpoint(tx, endpoint)
-                .await?
-                .ok_or_else(|| ApiError::not_found("webhook endpoint"))?;
-            if e.state != "active" {
-                return Err(ApiError::conflict(
-                    "endpoint_disabled",
-                    format!("webhook endpoint {endpoint} is disabled; enable it first (which also requeues its failed deliveries)"),
-                ));
-            }
-            if !store::replay(tx, endpoint, id, now).await? {
-                return Err(ApiError::not_found("webhook delivery"));
-            }
-            store::delivery(tx, endpoint, id)
-                .await?
-                .map(DeliveryView::from)
-                .ok_or_else(|| ApiError::not_found("webhook delivery"))
-        })
+        Box::pin(endpoints::replay(tx, endpoint, id, now))
     })
     .await?;
     webhooks::wake();

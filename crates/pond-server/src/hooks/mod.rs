@@ -9,12 +9,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use jiff::Timestamp;
 
 pub mod wecom;
 
 use crate::App;
-use pond_app::community::ingest::Ingest;
 use crate::error::{ApiError, ApiResult};
 pub use pond_app::HookSecret;
 
@@ -47,8 +45,7 @@ pub async fn telegram(
     let count = events.len();
     if count > 0 {
         // Live messages raise complaint alerts whatever their age.
-        let mut ingest = Ingest::new(app.store.clone(), app.ingest_settings(Timestamp::MIN).await?);
-        ingest.write(events).await?;
+        pond_app::community::groups::ingest_hook(&app, events).await?;
     }
     Ok(axum::Json(serde_json::json!({ "events": count })))
 }
