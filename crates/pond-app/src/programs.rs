@@ -141,3 +141,28 @@ pub async fn link(tx: &mut Tx, id: i64, member: i64, now: Timestamp) -> Result<L
     }
     Ok(pond_store::links::get_or_create(tx, id, member, now).await?)
 }
+
+/// Creates a program in its own write (the console's form).
+pub async fn add(pond: &crate::Pond, spec: ProgramSpec, now: Timestamp) -> Result<ProgramView> {
+    pond.store
+        .write(move |tx| Box::pin(create(tx, spec, now)))
+        .await
+}
+
+/// Changes a program with a patch made from its current spec (the
+/// console's form keeps the lines it does not show), in one write.
+pub async fn update_from<F>(pond: &crate::Pond, id: i64, patch: F, now: Timestamp) -> Result<ProgramView>
+where
+    F: FnOnce(&ProgramSpec) -> serde_json::Value + Send + 'static,
+{
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                let current = store::get(tx, id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("program"))?;
+                update(tx, id, patch(&current.spec), now).await
+            })
+        })
+        .await
+}
