@@ -102,4 +102,3 @@ impl std::fmt::Debug for HookSecret {
         f.write_str("HookSecret(..)")
     }
 }
-

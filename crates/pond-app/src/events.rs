@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::referrals;
 use crate::rewards::{self, RewardView};
 use jiff::Timestamp;
-use pond_core::program::{BUILTIN_EVENTS, Qualifying, is_event_name};
+use pond_core::program::{BUILTIN_EVENTS, is_event_name};
 use pond_core::referral::Status;
 use pond_store::events::NewEvent;
 use pond_store::{Tx, programs};
@@ -148,14 +148,8 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> Result<EventRe
         .order_id
         .clone()
         .unwrap_or_else(|| format!("event:{event_id}"));
-    let qualifies = r.status == Status::Attributed
-        && match &program.spec.qualifying {
-            Qualifying::Signup => e.kind == "signup",
-            Qualifying::FirstPaidOrder { min_amount } => {
-                e.kind == "order.paid" && e.amount.unwrap_or(0) >= *min_amount
-            }
-            Qualifying::Custom { name } => &e.kind == name,
-        };
+    let qualifies =
+        r.status == Status::Attributed && program.spec.qualifying.is_met_by(&e.kind, e.amount);
     if qualifies {
         // The rewards just created are all the referral has: no re-read.
         if let Some(rewards) =

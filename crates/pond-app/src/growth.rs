@@ -17,8 +17,8 @@ use pond_growth::analytics::{
 };
 use pond_growth::screen::screen;
 use pond_store::Tx;
-use pond_store::growth as store;
 pub use pond_store::contacts::ByState;
+use pond_store::growth as store;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 use utoipa::ToSchema;
@@ -70,11 +70,9 @@ impl Period {
                 .map_err(|e| Error::invalid("invalid_date", e.to_string()).field("to"))?,
         };
         if to < from {
-            return Err(Error::invalid(
-                "invalid_period",
-                "`to` must not be before `from`",
-            )
-            .field("to"));
+            return Err(
+                Error::invalid("invalid_period", "`to` must not be before `from`").field("to"),
+            );
         }
         let start = |d: Date, field: &str| {
             d.to_zoned(tz.clone())
@@ -329,14 +327,12 @@ pub async fn report(
 ) -> Result<GrowthReport> {
     if !(1..=366).contains(&options.period_days) {
         return Err(
-            Error::invalid("invalid_period_days", "must be 1 to 366 days")
-                .field("period_days"),
+            Error::invalid("invalid_period_days", "must be 1 to 366 days").field("period_days"),
         );
     }
     if options.within_days.is_some_and(|w| w > 3650) {
         return Err(
-            Error::invalid("invalid_within_days", "must be at most 3650 days")
-                .field("within_days"),
+            Error::invalid("invalid_within_days", "must be at most 3650 days").field("within_days"),
         );
     }
     let Period { from_ms, to_ms, .. } = period;
@@ -377,8 +373,7 @@ pub async fn report(
         })
         .collect();
     let screened = screen(&joins, edges);
-    let forest =
-        ReferralForest::build(&joins, &screened.kept).map_err(|e| Error::internal(&e))?;
+    let forest = ReferralForest::build(&joins, &screened.kept).map_err(|e| Error::internal(&e))?;
 
     let invites: HashMap<u64, u64> = data
         .invites

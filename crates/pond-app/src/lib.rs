@@ -38,13 +38,14 @@ pub mod time {
 
 pub use config::{Config, HookSecret};
 pub use error::{Error, Result};
+/// The opened database a [`Pond`] is built over.
+pub use jiff::Timestamp;
+use pond_complaints::Classifier;
+/// The opened database a [`Pond`] is built over.
+pub use pond_store::Store;
 /// The transaction a change runs in. Doors never open one: they hand
 /// services to [`idempotency::run`], which does, and pass this through.
 pub use pond_store::Tx;
-
-use jiff::Timestamp;
-use pond_complaints::Classifier;
-use pond_store::Store;
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};

@@ -2,13 +2,12 @@
 //! visit that sends a visitor to one of the targets. The public door,
 //! `/j/{code}`, is in `pond-server`'s `livecodes::page`.
 
-
 use crate::error::{Error, Result};
 use jiff::{SignedDuration, Timestamp};
 use pond_core::code::ReferralCode;
 use pond_core::livecode::{self as rules, MAX_CAPACITY, MAX_TARGETS, Strategy};
-pub use pond_store::livecodes::{LiveCode, Target};
 use pond_store::livecodes::{self as store, VisitCount};
+pub use pond_store::livecodes::{LiveCode, Target};
 use pond_store::time::ts;
 use pond_store::{Tx, notices};
 use serde::{Deserialize, Serialize};
@@ -472,7 +471,9 @@ pub async fn visit_now(
     now: Timestamp,
 ) -> Result<Visit> {
     pond.store
-        .write(move |tx| Box::pin(async move { visit(tx, &code, state, Some(&visitor), now).await }))
+        .write(move |tx| {
+            Box::pin(async move { visit(tx, &code, state, Some(&visitor), now).await })
+        })
         .await
 }
 

@@ -8,7 +8,6 @@ use pond_core::attribution::Source;
 use pond_core::heard_from::HeardFrom;
 use pond_core::identity::{IdentityKey, KeyKind};
 use pond_core::ledger::{EntryKey, Kind, Posting};
-use pond_core::program::Qualifying;
 use pond_store::members::{Member, NewMember};
 use pond_store::{Tx, members as store, programs};
 use serde::{Deserialize, Serialize};
@@ -116,8 +115,7 @@ pub async fn create(
     let keys = input.keys(app)?;
     if input.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
         return Err(
-            Error::invalid("invalid_name", "a name is at most 200 characters")
-                .field("name"),
+            Error::invalid("invalid_name", "a name is at most 200 characters").field("name"),
         );
     }
     for k in &keys {
@@ -166,7 +164,7 @@ pub async fn create(
                 let program = programs::get(tx, r.program_id)
                     .await?
                     .ok_or_else(|| Error::not_found("program"))?;
-                if program.spec.qualifying == Qualifying::Signup {
+                if program.spec.qualifying.is_met_by("signup", None) {
                     referrals::qualify(tx, &r, &program.spec, "signup", now, now).await?;
                 }
             }

@@ -2,8 +2,8 @@
 //! live code with no group left, a disabled webhook endpoint).
 
 use crate::{Error, Pond, Result, Tx};
-pub use pond_store::notices::Notice;
 use jiff::Timestamp;
+pub use pond_store::notices::Notice;
 
 /// Notices in `state` (`None`: all), newest first.
 pub async fn list(pond: &Pond, state: Option<&str>, limit: i64) -> Result<Vec<Notice>> {

@@ -151,7 +151,12 @@ pub async fn add(pond: &crate::Pond, spec: ProgramSpec, now: Timestamp) -> Resul
 
 /// Changes a program with a patch made from its current spec (the
 /// console's form keeps the lines it does not show), in one write.
-pub async fn update_from<F>(pond: &crate::Pond, id: i64, patch: F, now: Timestamp) -> Result<ProgramView>
+pub async fn update_from<F>(
+    pond: &crate::Pond,
+    id: i64,
+    patch: F,
+    now: Timestamp,
+) -> Result<ProgramView>
 where
     F: FnOnce(&ProgramSpec) -> serde_json::Value + Send + 'static,
 {

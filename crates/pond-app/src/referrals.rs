@@ -308,8 +308,7 @@ pub async fn review(
 ) -> Result<ReferralView> {
     if note.is_some_and(|n| n.chars().count() > 1000) {
         return Err(
-            Error::invalid("invalid_note", "a note is at most 1000 characters")
-                .field("note"),
+            Error::invalid("invalid_note", "a note is at most 1000 characters").field("note"),
         );
     }
     let r = store::get(tx, id)
@@ -383,11 +382,8 @@ pub async fn attribute_at_checkout(
         (Some(code), None) => touch_by_code(tx, code, Source::CheckoutCode).await?,
         (None, Some(phone)) => {
             let program_id = input.program_id.ok_or_else(|| {
-                Error::invalid(
-                    "missing_field",
-                    "program_id is required with inviter_phone",
-                )
-                .field("program_id")
+                Error::invalid("missing_field", "program_id is required with inviter_phone")
+                    .field("program_id")
             })?;
             let phone = pond_core::identity::Phone::parse(phone, app.config.region)
                 .map_err(|e| Error::from(e).field("inviter_phone"))?;

@@ -230,16 +230,13 @@ pub async fn redeem(
     now: Timestamp,
 ) -> Result<Redemption> {
     if input.reference.trim().is_empty() || input.reference.len() > 128 {
-        return Err(Error::invalid(
-            "invalid_reference",
-            "reference must be 1 to 128 characters",
-        )
-        .field("reference"));
+        return Err(
+            Error::invalid("invalid_reference", "reference must be 1 to 128 characters")
+                .field("reference"),
+        );
     }
     if input.memo.as_ref().is_some_and(|m| m.len() > 500) {
-        return Err(
-            Error::invalid("invalid_memo", "memo is at most 500 characters").field("memo"),
-        );
+        return Err(Error::invalid("invalid_memo", "memo is at most 500 characters").field("memo"));
     }
     lock_member(tx, member).await?;
     let key = EntryKey::redemption(member, input.reference.trim());

@@ -173,11 +173,7 @@ impl FitReport {
 }
 
 /// Fits K and cycle time over the stored history as of `as_of`.
-pub fn fit(
-    history: &ReferralGraph,
-    as_of: Timestamp,
-    tz: &TimeZone,
-) -> Result<FitReport, Error> {
+pub fn fit(history: &ReferralGraph, as_of: Timestamp, tz: &TimeZone) -> Result<FitReport, Error> {
     let referrals: Vec<ObservedReferral> = history
         .referrals
         .iter()
@@ -272,8 +268,7 @@ pub fn plan(
     fit: Option<&FitReport>,
     limits: &Limits,
 ) -> Result<Plan, Error> {
-    let bad =
-        |field: &str, msg: String| Error::invalid("invalid_parameter", msg).field(field);
+    let bad = |field: &str, msg: String| Error::invalid("invalid_parameter", msg).field(field);
     let fit = fit.filter(|f| f.usable);
     let mut from_fit = Vec::new();
     let k = match (req.k, req.conversion, fit.and_then(|f| f.k)) {

@@ -106,10 +106,10 @@ pub async fn create_user(
         })
         .await
         .map_err(|e| match e {
-            pond_store::StoreError::Conflict(_) => {
-                Error::conflict("username_taken", format!("the username {username} is taken"))
-            }
+            pond_store::StoreError::Conflict(_) => Error::conflict(
+                "username_taken",
+                format!("the username {username} is taken"),
+            ),
             e => Error::from(e),
         })
 }
-

@@ -27,10 +27,10 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
-use pond_community::lifecycle::Thresholds;
-use pond_import::ImportOptions;
 use pond_app::community::ingest::Settings;
 use pond_app::community::{import_reader, report};
+use pond_community::lifecycle::Thresholds;
+use pond_import::ImportOptions;
 use pond_store::Store;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};

@@ -10,17 +10,17 @@
 //! keys are unique), and a rate limit per hashed IP against scripts.
 
 use crate::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::landing::esc;
-use pond_app::members::{self, MemberInput};
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use pond_app::members::{self, MemberInput};
+use pond_app::referrals::Program;
 use pond_core::code::ReferralCode;
 use pond_core::heard_from::HeardFrom;
 use pond_core::program::Side;
-use pond_app::referrals::Program;
 use serde::Deserialize;
 use std::net::SocketAddr;
 

@@ -23,7 +23,7 @@ pub mod uploads;
 pub mod webhook_sender;
 pub mod write;
 
-pub use pond_app::{Config, Pond};
+pub use pond_app::{Config, Pond, Store};
 
 use std::net::SocketAddr;
 use std::ops::Deref;

@@ -7,10 +7,10 @@
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
-use pond_community::lifecycle::Thresholds;
-use pond_import::{Channel, ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
 use pond_app::community::ingest::{Ingest, Settings};
 use pond_app::community::{import_reader, report};
+use pond_community::lifecycle::Thresholds;
+use pond_import::{Channel, ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
 use pond_store::Store;
 use pond_store::testing::TestDb;
 use std::collections::HashSet;
@@ -27,7 +27,10 @@ pond_store::both_backends!(
     the_first_chat_data_fixes_the_time_zone,
 );
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pond-import/tests/data/public");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../pond-import/tests/data/public"
+);
 
 fn settings(staff: &[&str]) -> Settings {
     Settings {

@@ -3,8 +3,8 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use jiff::Timestamp;
-use pond_community::lifecycle::Thresholds;
 use pond_app::{Config, Pond};
+use pond_community::lifecycle::Thresholds;
 use pond_store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -320,7 +320,6 @@ fn print<T: serde::Serialize>(v: &T) -> Result<()> {
     Ok(())
 }
 
-
 /// `pond program ...`.
 pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
     match cmd {
@@ -334,10 +333,9 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
             let spec = serde_json::from_str(&text).context("the spec is not a valid program")?;
             let p = store
                 .write(move |tx| {
-                    Box::pin(async move {
-                        pond_app::programs::create(tx, spec, Timestamp::now())
-                            .await
-                    })
+                    Box::pin(
+                        async move { pond_app::programs::create(tx, spec, Timestamp::now()).await },
+                    )
                 })
                 .await?;
             // The audit for people on stderr; stdout stays one JSON document.
@@ -383,8 +381,7 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
             let m = store
                 .write(move |tx| {
                     Box::pin(async move {
-                        pond_app::members::create(&a, tx, input, Timestamp::now())
-                            .await
+                        pond_app::members::create(&a, tx, input, Timestamp::now()).await
                     })
                 })
                 .await?;
@@ -415,10 +412,7 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
             if pond_store::members::get(&mut tx, member).await?.is_none() {
                 bail!("member {member} not found");
             }
-            print(
-                &pond_app::rewards::balances(&mut tx, member)
-                    .await?,
-            )
+            print(&pond_app::rewards::balances(&mut tx, member).await?)
         }
     }
 }
@@ -435,10 +429,7 @@ pub async fn event(store: &Store, e: EventArgs) -> Result<()> {
     };
     let r = store
         .write(move |tx| {
-            Box::pin(async move {
-                pond_app::events::apply(tx, input, Timestamp::now())
-                    .await
-            })
+            Box::pin(async move { pond_app::events::apply(tx, input, Timestamp::now()).await })
         })
         .await?;
     print(&r)

@@ -23,7 +23,6 @@ const ENGLISH: &[&str] = &[
 /// The demo owner's password (the demo is for a laptop, not the internet).
 pub const PASSWORD: &str = "pond-demo";
 
-
 fn name(rng: &mut StdRng) -> String {
     if rng.random_bool(0.15) {
         ENGLISH[rng.random_range(0..ENGLISH.len())].to_string()
@@ -46,8 +45,7 @@ pub async fn fill(app: &Pond, days: u16) -> Result<String> {
         .write(move |tx| Box::pin(async move { fill_in(&a, tx, days, now).await }))
         .await?;
     // Settle every reward whose hold has passed, as the server's job would.
-    pond_app::rewards::approve_due(&app.store, now)
-        .await?;
+    pond_app::rewards::approve_due(&app.store, now).await?;
     crate::demo_groups::fill(app, days).await?;
     Ok(token)
 }
@@ -148,8 +146,7 @@ async fn fill_in(app: &Pond, tx: &mut pond_store::Tx, days: u16, now: Timestamp)
                 }),
                 ..Default::default()
             };
-            let m = pond_app::members::create(app, tx, input, at)
-                .await?;
+            let m = pond_app::members::create(app, tx, input, at).await?;
             members.push(m.id);
             let buys = rng.random_bool(0.7);
             if buys {

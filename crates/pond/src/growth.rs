@@ -44,7 +44,6 @@ pub struct FunnelArgs {
     pub json: bool,
 }
 
-
 async fn period(
     store: &Store,
     time_zone: Option<&str>,
@@ -52,8 +51,7 @@ async fn period(
     to: Option<&str>,
     days: i64,
 ) -> Result<(jiff::tz::TimeZone, Period)> {
-    let tz = community::shop_time_zone(store, time_zone)
-        .await?;
+    let tz = community::shop_time_zone(store, time_zone).await?;
     let today = tz.to_datetime(jiff::Timestamp::now()).date();
     let p = Period::parse(&tz, from, to, today, days)?;
     Ok((tz, p))
@@ -67,8 +65,7 @@ pub async fn growth(store: &Store, time_zone: Option<&str>, a: GrowthArgs) -> Re
         within_days: a.within_days,
     };
     let mut tx = store.read().await?;
-    let r = growth::report(&mut tx, &tz, period, options)
-        .await?;
+    let r = growth::report(&mut tx, &tz, period, options).await?;
     drop(tx);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);

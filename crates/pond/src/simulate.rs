@@ -6,9 +6,9 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
-use pond_growth::closed_form;
 use pond_app::plot::{self, Format};
 use pond_app::simulate::{self as sim, FitReport, GraphKind, Limits, SimulateRequest};
+use pond_growth::closed_form;
 use pond_store::Store;
 use pond_store::referral_graph::ReferralGraph;
 use serde_json::json;
@@ -163,8 +163,7 @@ pub async fn run(a: &SimulateArgs, database_url: &str, time_zone: Option<&str>) 
     };
     let plan = sim::plan(&request, fit.as_ref(), &Limits::NONE)?;
     let history = history.filter(|_| a.graph == Some(GraphArg::Referrals));
-    let outcome = tokio::task::spawn_blocking(move || sim::run(&plan, history.as_ref()))
-        .await??;
+    let outcome = tokio::task::spawn_blocking(move || sim::run(&plan, history.as_ref())).await??;
     if let (Some(path), Some(format)) = (&a.plot, format) {
         let bytes = match a.chart {
             ChartArg::Growth => plot::growth(&outcome.result, format),
@@ -331,4 +330,3 @@ fn write_plot(path: &Path, bytes: &[u8]) -> Result<()> {
     eprintln!("chart written to {}", path.display());
     Ok(())
 }
-

@@ -5,8 +5,8 @@
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 use jiff::Timestamp;
-use pond_core::trust::{AskKind, Decision};
 use pond_app::trust::{self, AskInput, ProgramTrust, TrustView};
+use pond_core::trust::{AskKind, Decision};
 use pond_store::Store;
 
 /// `pond trust ...`.
@@ -70,15 +70,13 @@ impl From<Kind> for AskKind {
     }
 }
 
-
 /// Runs `pond trust ...`.
 pub async fn run(store: &Store, cmd: TrustCmd) -> Result<()> {
     let now = Timestamp::now();
     match cmd {
         TrustCmd::Show { member, json } => {
             let mut tx = store.read().await?;
-            let v = trust::member_view(&mut tx, member, now)
-                .await?;
+            let v = trust::member_view(&mut tx, member, now).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
@@ -99,9 +97,7 @@ pub async fn run(store: &Store, cmd: TrustCmd) -> Result<()> {
                 note,
             };
             let a = store
-                .write(move |tx| {
-                    Box::pin(async move { trust::ask(tx, input, now).await })
-                })
+                .write(move |tx| Box::pin(async move { trust::ask(tx, input, now).await }))
                 .await?;
             println!(
                 "recorded ask {} ({}) of member {member}: trust {} -> {}",
@@ -113,8 +109,7 @@ pub async fn run(store: &Store, cmd: TrustCmd) -> Result<()> {
         }
         TrustCmd::Report { program, json } => {
             let mut tx = store.read().await?;
-            let r = trust::program_report(&mut tx, program, now)
-                .await?;
+            let r = trust::program_report(&mut tx, program, now).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {

@@ -72,8 +72,7 @@ pub async fn run(store: &Store, cmd: UserCmd) -> Result<()> {
             let password = password()?;
             pond_app::users::validate(&username, &password)
                 .map_err(|(_, m)| anyhow::Error::msg(m))?;
-            let hash =
-                pond_app::users::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let hash = pond_app::users::hash_password(&password).map_err(anyhow::Error::msg)?;
             let name = username.clone();
             let changed = store
                 .write(move |tx| {

@@ -44,9 +44,9 @@ pub async fn run(store: &Store, cmd: WebhookCmd) -> Result<()> {
             let now = Timestamp::now();
             let (endpoint, secret) = store
                 .write(move |tx| {
-                    Box::pin(async move {
-                        pond_app::webhooks::register(tx, &url, &events, now).await
-                    })
+                    Box::pin(
+                        async move { pond_app::webhooks::register(tx, &url, &events, now).await },
+                    )
                 })
                 .await?;
             println!("webhook {} -> {}", endpoint.id, endpoint.url);

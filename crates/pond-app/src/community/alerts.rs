@@ -1,9 +1,9 @@
 //! Complaint alerts: the classifier with the shop's own terms, and the
 //! window of messages an import raises alerts for.
 
+use crate::{Error, Pond, Result, Tx};
 use jiff::{SignedDuration, Timestamp};
 use pond_complaints::{Classifier, Term};
-use crate::{Error, Pond, Result, Tx};
 pub use pond_store::alerts::Alert;
 use pond_store::{Store, StoreError};
 use std::sync::Arc;

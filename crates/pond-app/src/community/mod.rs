@@ -42,8 +42,7 @@ pub async fn shop_time_zone(store: &Store, wanted: Option<&str>) -> Result<TimeZ
         (None, None) => TimeZone::system().iana_name().unwrap_or("UTC").to_string(),
     };
     TimeZone::get(&name).map_err(|e| {
-        Error::invalid("time_zone", format!("unknown time zone `{name}`: {e}"))
-            .field("time_zone")
+        Error::invalid("time_zone", format!("unknown time zone `{name}`: {e}")).field("time_zone")
     })
 }
 

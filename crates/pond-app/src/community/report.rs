@@ -125,7 +125,7 @@ pub struct Warning {
 
 /// A rollup's day number as a date (1970-01-01 outside the dates jiff
 /// holds, which no stored day reaches).
-pub(crate) fn date_of(day: i64) -> Date {
+pub fn date_of(day: i64) -> Date {
     i32::try_from(day)
         .ok()
         .and_then(date_of_day)

@@ -82,7 +82,9 @@ pub async fn replay(tx: &mut Tx, endpoint: i64, id: i64, now: Timestamp) -> Resu
     if e.state != "active" {
         return Err(Error::conflict(
             "endpoint_disabled",
-            format!("webhook endpoint {endpoint} is disabled; enable it first (which also requeues its failed deliveries)"),
+            format!(
+                "webhook endpoint {endpoint} is disabled; enable it first (which also requeues its failed deliveries)"
+            ),
         ));
     }
     if !store::replay(tx, endpoint, id, now).await? {

@@ -139,11 +139,8 @@ pub fn default_retry() -> Vec<Duration> {
 
 /// Checks a URL given for an endpoint: absolute http(s) with a host.
 pub fn check_url(url: &str) -> Result<String> {
-    let bad = |why: &str| {
-        Error::invalid("invalid_url", format!("url `{url}` {why}")).field("url")
-    };
-    let parsed =
-        url::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+    let bad = |why: &str| Error::invalid("invalid_url", format!("url `{url}` {why}")).field("url");
+    let parsed = url::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("must start with http:// or https://"));
     }
@@ -160,11 +157,10 @@ pub fn check_url(url: &str) -> Result<String> {
 /// in the order given.
 pub fn check_events(names: &[String]) -> Result<Vec<EventType>> {
     if names.is_empty() {
-        return Err(Error::invalid(
-            "invalid_events",
-            "give at least one event type in `events`",
-        )
-        .field("events"));
+        return Err(
+            Error::invalid("invalid_events", "give at least one event type in `events`")
+                .field("events"),
+        );
     }
     let mut out = Vec::new();
     for (i, name) in names.iter().enumerate() {

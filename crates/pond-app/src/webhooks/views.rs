@@ -109,4 +109,3 @@ impl From<Delivery> for DeliveryView {
         }
     }
 }
-

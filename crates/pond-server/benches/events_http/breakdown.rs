@@ -18,8 +18,8 @@ use crate::server::Server;
 use anyhow::{Result, anyhow, ensure};
 use axum::http::StatusCode;
 use hdrhistogram::Histogram;
-use pond_server::App;
 use pond_app::events::{Effect, EventInput};
+use pond_server::App;
 use pond_store::idempotency::{self, Claim};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -66,8 +66,7 @@ async fn direct_event(app: &App, member: i64) -> Result<()> {
                     amount: Some(1000),
                     occurred_at: None,
                 };
-                let result = pond_app::events::apply(tx, input, now)
-                    .await?;
+                let result = pond_app::events::apply(tx, input, now).await?;
                 ensure!(
                     result.effect == Effect::Qualified,
                     "direct event for {member} did not qualify"

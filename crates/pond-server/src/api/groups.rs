@@ -2,9 +2,6 @@
 //! uploads of exports, and the health report.
 
 use super::params::{Id, Q, limit};
-use pond_app::community::ingest::Added;
-use pond_app::community::report::{self, GroupsReport};
-use pond_app::community::{self, Imported};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -16,8 +13,11 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use pond_import::{ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
 use pond_app::community::groups::{self, Group, Message};
+use pond_app::community::ingest::Added;
+use pond_app::community::report::{self, GroupsReport};
+use pond_app::community::{self, Imported};
+use pond_import::{ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
 use serde::Deserialize;
 use std::io::{BufReader, Seek, Write as _};
 use utoipa::{IntoParams, ToSchema};
@@ -79,9 +79,7 @@ async fn run_report(app: &App, as_of: Option<Date>, only: Option<i64>) -> ApiRes
     let (zone, thresholds) = (app.time_zone.clone(), app.lifecycle());
     Ok(app
         .read(move |tx| {
-            Box::pin(
-                async move { report::groups(tx, &zone, as_of, &thresholds, only).await },
-            )
+            Box::pin(async move { report::groups(tx, &zone, as_of, &thresholds, only).await })
         })
         .await?)
 }

@@ -5,12 +5,12 @@ use super::params::Q;
 use crate::App;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Caller;
-use pond_app::funnel::{self, FunnelReport};
-use pond_app::growth::{self, GrowthReport, Options, Period};
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
+use pond_app::funnel::{self, FunnelReport};
 use pond_app::growth::ByState;
+use pond_app::growth::{self, GrowthReport, Options, Period};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -133,5 +133,5 @@ pub async fn contacts(
 
 fn period(app: &App, from: Option<&str>, to: Option<&str>, days: i64) -> ApiResult<Period> {
     let today = app.time_zone.to_datetime(Timestamp::now()).date();
-    Period::parse(&app.time_zone, from, to, today, days)
+    Ok(Period::parse(&app.time_zone, from, to, today, days)?)
 }

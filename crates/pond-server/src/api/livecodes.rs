@@ -3,7 +3,6 @@
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Json, Write};
-use pond_app::livecodes::{self, LiveCodeView, NewLiveCode, NewTarget};
 use crate::{App, uploads, write};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -11,7 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::{SignedDuration, Timestamp};
-use pond_core::livecode::{MAX_TARGETS, Strategy};
+use pond_app::livecodes::{self, LiveCodeView, NewLiveCode, NewTarget};
+use pond_core::livecode::Strategy;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -88,16 +88,7 @@ pub async fn patch(
     let (now, base) = (app.now(), app.public_url.to_string());
     write::run(&app, None, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            livecodes::update(
-                tx,
-                &base,
-                &code,
-                name.as_deref(),
-                strategy,
-                p.enabled,
-                now,
-            )
-            .await
+            livecodes::update(tx, &base, &code, name.as_deref(), strategy, p.enabled, now).await
         })
     })
     .await

@@ -3,13 +3,13 @@
 use super::params::{Id, Q, limit};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use pond_app::members::{self, MemberInput, MemberView};
-use pond_app::rewards::{self, Balance, EntryView, Redemption, RedemptionInput};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::members::{self, MemberInput, MemberView};
+use pond_app::rewards::{self, Balance, EntryView, Redemption, RedemptionInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 

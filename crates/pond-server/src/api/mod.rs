@@ -14,8 +14,8 @@ pub(crate) mod simulate;
 mod trust;
 pub mod webhooks;
 
-use crate::error::{ApiError, ErrorBody, ErrorDetail};
 use crate::App;
+use crate::error::{ApiError, ErrorBody, ErrorDetail};
 
 /// Largest live batch body: 1,000 events with text.
 const LIVE_BODY_LIMIT: usize = 4 << 20;
@@ -176,7 +176,7 @@ pub fn routes() -> Router<App> {
 }
 
 /// An unknown route: a JSON 404 (pages answer their own).
-pub async async fn not_found() -> impl IntoResponse {
+pub async fn not_found() -> impl IntoResponse {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 

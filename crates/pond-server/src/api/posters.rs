@@ -7,16 +7,16 @@ use super::params::{Id, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Caller;
 use crate::{App, redirect, uploads, write};
-use pond_app::poster;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::GenericImageView;
-use pond_core::code::ReferralCode;
+use pond_app::poster;
 use pond_app::poster::{Layout, Template};
 use pond_app::time::ts;
+use pond_core::code::ReferralCode;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -3,11 +3,11 @@
 use super::params::Id;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Caller, Json, Write};
-use pond_app::programs::{self, ProgramView};
 use crate::{App, redirect, write};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::programs::{self, ProgramView};
 use pond_core::program::ProgramSpec;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

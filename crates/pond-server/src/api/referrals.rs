@@ -2,14 +2,14 @@
 
 use super::params::{Id, Q, limit};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use pond_app::events::{self, EventInput, EventResult};
 use crate::extract::{Caller, Write};
-use pond_app::referrals::{self, AttributionResult, CheckoutAttribution, Decision, ReferralView};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::events::{self, EventInput, EventResult};
+use pond_app::referrals::{self, AttributionResult, CheckoutAttribution, Decision, ReferralView};
 use pond_core::referral::{Review, Status};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};

@@ -5,12 +5,12 @@
 use super::params::{Id, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use pond_app::trust::{self, AskInput, AskView, ProgramTrust, SignalInput, SignalView, TrustView};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::trust::{self, AskInput, AskView, ProgramTrust, SignalInput, SignalView, TrustView};
 use pond_core::trust::{AskKind, Decision, Subject};
 use serde::Deserialize;
 use utoipa::IntoParams;

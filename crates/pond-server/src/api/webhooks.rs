@@ -4,14 +4,14 @@
 use super::params::{Id, Q, limit, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use pond_app::webhooks::views::{DeliveryView, EndpointView};
-use pond_app::webhooks::{self, EventType, endpoints};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
+use pond_app::webhooks::views::{DeliveryView, EndpointView};
+use pond_app::webhooks::{self, endpoints};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 

@@ -10,13 +10,13 @@
 use super::community_charts::{self, Heatmap};
 use super::{Ctx, Nav, PageError, PageResult, fmt, layout, state_label};
 use crate::App;
-use pond_app::community::report::{self, GroupRow, date_of};
 use crate::join::Lang;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use jiff::civil::Date;
 use maud::{Markup, html};
+use pond_app::community::report::{self, GroupRow, date_of};
 use pond_community::day_number;
 use serde::Deserialize;
 use std::collections::BTreeMap;

@@ -4,10 +4,10 @@
 
 use super::{Ctx, Nav, PageResult, charts, fmt, layout};
 use crate::App;
-use pond_app::growth::{Options, Period};
-use pond_app::overview::{Overview, overview};
 use axum::extract::{Query, State};
 use maud::{Markup, html};
+use pond_app::growth::{Options, Period};
+use pond_app::overview::{Overview, overview};
 use serde::Deserialize;
 
 /// `?days=30|90|365`.

@@ -7,15 +7,14 @@
 
 use super::{Ctx, Form, Nav, PageError, PageResult, Role, fmt, layout};
 use crate::App;
-use crate::error::ApiError;
 use crate::join::Lang;
-use pond_app::programs::{self, ProgramView};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::html;
+use pond_app::programs::{self, ProgramView};
 use pond_core::program::{Basis, ProgramSpec, Qualifying, STAGE_QUALIFIED, Side};
 use serde::Deserialize;
 use serde_json::Value;
@@ -208,8 +207,13 @@ async fn edit(State(app): State<App>, Path(raw): Path<String>, f: Form<ProgramFo
     };
     let now = app.now();
     let sent = patch.clone();
-    let saved =
-        programs::update_from(&app, id, move |current| keep_other_lines(current, sent), now).await;
+    let saved = programs::update_from(
+        &app,
+        id,
+        move |current| keep_other_lines(current, sent),
+        now,
+    )
+    .await;
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("/console/programs/{id}?done=saved")).into_response()),
         Err(e) if e.is_refusal() && e.code() != "not_found" => {

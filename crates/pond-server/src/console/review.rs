@@ -7,7 +7,6 @@
 use super::programs::{path_id, side_label};
 use super::{Ctx, Form, Nav, PageError, PageResult, Role, csrf_field, fmt, layout};
 use crate::App;
-use crate::error::ApiError;
 use crate::join::Lang;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -205,7 +204,7 @@ async fn decide(app: App, raw: &str, f: Form<DecisionForm>, decision: Review) ->
             })
         })
         .await
-        .map_err(|e: ApiError| PageError::from(e).lang(l))?;
+        .map_err(|e| PageError::from(e).lang(l))?;
     Ok(Redirect::to(&format!("/console/review?done={}", decision.as_str())).into_response())
 }
 

@@ -5,15 +5,15 @@
 use super::auth::{self, Role};
 use super::{Ctx, Form, Nav, NoFields, PageError, PageResult, csrf_field, fmt, layout};
 use crate::App;
-use pond_app::webhooks::EventType;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use pond_app::webhooks::EventType;
 use pond_community::lifecycle::Thresholds;
-use pond_store::{Store, StoreError};
+
 use serde::Deserialize;
 
 /// This page's routes.
@@ -297,7 +297,7 @@ pub async fn add_webhook(State(app): State<App>, f: Form<WebhookForm>) -> PageRe
         return render(
             &app,
             &ctx,
-            Some(error(&e.message)),
+            Some(error(&e.message())),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
