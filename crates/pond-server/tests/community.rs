@@ -374,10 +374,10 @@ async fn the_first_chat_data_fixes_the_time_zone(db: TestDb) {
     let fixed = shop_time_zone(&s, None).await.unwrap();
     assert_eq!(fixed.iana_name(), Some("Asia/Shanghai"));
     let refused = shop_time_zone(&s, Some("Europe/Paris")).await.unwrap_err();
-    assert_eq!(refused.code, "time_zone_fixed");
+    assert_eq!(refused.code(), "time_zone_fixed");
     assert!(
-        refused.message.contains("Asia/Shanghai"),
+        refused.message().contains("Asia/Shanghai"),
         "{}",
-        refused.message
+        refused.message()
     );
 }
