@@ -211,60 +211,6 @@ fn draw_text(canvas: &mut RgbaImage, font: &FontArc, text: &str, layout: &Layout
     }
 }
 
-#[cfg(test)]
-#[allow(clippy::unwrap_used)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn colors_parse() {
-        assert_eq!(parse_color("#ff8000"), Some([255, 128, 0]));
-        assert_eq!(parse_color("ff8000"), None);
-        assert_eq!(parse_color("#ff80"), None);
-        assert_eq!(parse_color("#gg8000"), None);
-    }
-
-    #[test]
-    fn a_name_the_font_cannot_draw_is_skipped_not_refused() {
-        let font = FontArc::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT).unwrap();
-        let mut template = Cursor::new(Vec::new());
-        RgbaImage::from_pixel(300, 400, Rgba([255, 255, 255, 255]))
-            .write_to(&mut template, ImageFormat::Png)
-            .unwrap();
-        let layout = Layout {
-            width: 300,
-            height: 400,
-            qr_x: 50,
-            qr_y: 50,
-            qr_size: 200,
-            name_x: 150,
-            name_y: 280,
-            name_size: 32,
-            name_color: "#000000".into(),
-            name_align: "center".into(),
-        };
-        let template = template.into_inner();
-        for name in ["王美", "Mei 王", ""] {
-            let png = render(
-                &template,
-                &layout,
-                "https://x/r/ABC",
-                Some(name),
-                Some(&font),
-            )
-            .unwrap();
-            let img = image::load_from_memory(&png).unwrap();
-            assert_eq!((img.width(), img.height()), (300, 400));
-        }
-    }
-
-    #[test]
-    fn noto_collections_read_their_simplified_chinese_face() {
-        assert_eq!(face_index(Path::new("/x/NotoSansCJK-Regular.ttc")), 2);
-        assert_eq!(face_index(Path::new("/x/wqy-microhei.ttc")), 0);
-    }
-}
-
 /// What a member's poster is drawn from: the program's template, the
 /// member's link code and their name.
 pub struct PosterParts {
@@ -349,4 +295,58 @@ pub async fn of_link(pond: &crate::Pond, code: &str) -> crate::Result<PosterPart
         code: link.code,
         name,
     })
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn colors_parse() {
+        assert_eq!(parse_color("#ff8000"), Some([255, 128, 0]));
+        assert_eq!(parse_color("ff8000"), None);
+        assert_eq!(parse_color("#ff80"), None);
+        assert_eq!(parse_color("#gg8000"), None);
+    }
+
+    #[test]
+    fn a_name_the_font_cannot_draw_is_skipped_not_refused() {
+        let font = FontArc::try_from_slice(epaint_default_fonts::UBUNTU_LIGHT).unwrap();
+        let mut template = Cursor::new(Vec::new());
+        RgbaImage::from_pixel(300, 400, Rgba([255, 255, 255, 255]))
+            .write_to(&mut template, ImageFormat::Png)
+            .unwrap();
+        let layout = Layout {
+            width: 300,
+            height: 400,
+            qr_x: 50,
+            qr_y: 50,
+            qr_size: 200,
+            name_x: 150,
+            name_y: 280,
+            name_size: 32,
+            name_color: "#000000".into(),
+            name_align: "center".into(),
+        };
+        let template = template.into_inner();
+        for name in ["王美", "Mei 王", ""] {
+            let png = render(
+                &template,
+                &layout,
+                "https://x/r/ABC",
+                Some(name),
+                Some(&font),
+            )
+            .unwrap();
+            let img = image::load_from_memory(&png).unwrap();
+            assert_eq!((img.width(), img.height()), (300, 400));
+        }
+    }
+
+    #[test]
+    fn noto_collections_read_their_simplified_chinese_face() {
+        assert_eq!(face_index(Path::new("/x/NotoSansCJK-Regular.ttc")), 2);
+        assert_eq!(face_index(Path::new("/x/wqy-microhei.ttc")), 0);
+    }
 }
