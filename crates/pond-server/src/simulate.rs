@@ -149,6 +149,8 @@ pub struct FitReport {
 
 /// K of the members who joined in one period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+// growth's `PeriodK` (with `start`) is another shape: keep the names apart.
+#[schema(as = FitPeriod)]
 pub struct PeriodK {
     /// First day of the period (the shop's time zone).
     pub period_start: String,
