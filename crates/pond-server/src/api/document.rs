@@ -52,6 +52,7 @@ fn build() -> Value {
         }
     }
     tuples(&mut doc);
+    program_patch(&mut doc);
     if let Some(all) = doc
         .pointer_mut("/components/schemas")
         .and_then(Value::as_object_mut)
@@ -135,6 +136,7 @@ fn operation(path: &str, method: &str, op: &mut Map<String, Value>, schemas: &Ma
             }
         }
     }
+    binary_bodies(op);
     // utoipa adds path parameters it reads from `Path<(String, String)>`
     // after the ones the annotation declares: keep the declared, typed one.
     if let Some(params) = op.get_mut("parameters").and_then(Value::as_array_mut) {
@@ -215,5 +217,54 @@ fn tuples(value: &mut Value) {
         }
         Value::Array(items) => items.iter_mut().for_each(tuples),
         _ => {}
+    }
+}
+
+/// Every non-JSON request body and response is bytes: `string`, `binary`.
+fn binary_bodies(op: &mut Map<String, Value>) {
+    if let Some(c) = op.get_mut("requestBody").and_then(|b| b.get_mut("content")) {
+        binary(c);
+    }
+    if let Some(responses) = op.get_mut("responses").and_then(Value::as_object_mut) {
+        for c in responses.values_mut().filter_map(|r| r.get_mut("content")) {
+            binary(c);
+        }
+    }
+}
+
+fn binary(content: &mut Value) {
+    if let Some(content) = content.as_object_mut() {
+        for (media, body) in content.iter_mut() {
+            if media != "application/json" {
+                body["schema"] = json!({"type": "string", "format": "binary"});
+            }
+        }
+    }
+}
+
+/// `ProgramPatch`: `ProgramSpec` with every field optional, the body of
+/// `PATCH /programs/{id}` (the handler merges it into the stored spec and
+/// validates the result as a whole).
+fn program_patch(doc: &mut Value) {
+    let Some(mut patch) = doc.pointer("/components/schemas/ProgramSpec").cloned() else {
+        return;
+    };
+    if let Some(p) = patch.as_object_mut() {
+        p.remove("required");
+        p.insert(
+            "description".into(),
+            "Any of a program's fields; the result is validated and reviewed again.".into(),
+        );
+    }
+    if let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    {
+        schemas.insert("ProgramPatch".into(), patch);
+    }
+    if let Some(body) = doc.pointer_mut(
+        "/paths/~1api~1v1~1programs~1{id}/patch/requestBody/content/application~1json/schema",
+    ) {
+        *body = json!({"$ref": "#/components/schemas/ProgramPatch"});
     }
 }

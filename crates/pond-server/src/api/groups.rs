@@ -43,7 +43,7 @@ pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<Group
 #[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// YYYY-MM-DD in the shop's time zone (default: today).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, format = Date)]
     #[schema(value_type = Option<String>)]
     pub as_of: Option<Date>,
 }

@@ -21,8 +21,10 @@ use utoipa::{IntoParams, ToSchema};
 pub struct GrowthQuery {
     /// First day, YYYY-MM-DD in the shop's time zone (default: 365 days
     /// ending on `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Length of the periods in K by period, 1 to 366 days (default 30).
     pub period_days: Option<u32>,
@@ -62,8 +64,10 @@ pub async fn report(
 pub struct FunnelQuery {
     /// First day, YYYY-MM-DD in the shop's time zone (default: 30 days
     /// ending on `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 

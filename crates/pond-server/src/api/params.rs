@@ -178,8 +178,14 @@ pub fn state_filter<'a>(
 #[into_params(parameter_in = Header)]
 pub struct IdempotencyKey {
     /// Replays the first response for the same request (Stripe's
-    /// semantics); 1 to 255 visible ASCII characters.
-    #[param(rename = "Idempotency-Key", min_length = 1, max_length = 255, pattern = "^[!-~]([ -~]*[!-~])?$")]
+    /// semantics); 1 to 255 visible ASCII characters (surrounding blanks
+    /// are trimmed, as `extract::Write` reads it).
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[\t -~]*[!-~][\t -~]*$"
+    )]
     pub key: Option<String>,
 }
 
@@ -238,4 +244,10 @@ pub fn plot_charts() -> Object {
 /// `PUT /programs/{id}/poster?name_align=`.
 pub fn name_aligns() -> Object {
     words(&["center", "left"])
+}
+
+/// `GET /members/{id}/can-ask?kind=`: the asks made of one member
+/// (`broadcast` is a group's).
+pub fn member_ask_kinds() -> Object {
+    words(&["share", "poster", "vote", "like"])
 }

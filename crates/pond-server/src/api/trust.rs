@@ -46,7 +46,7 @@ pub async fn member(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<
 #[into_params(parameter_in = Query)]
 pub struct KindQuery {
     /// share, poster, vote or like.
-    #[param(value_type = AskKind)]
+    #[param(schema_with = super::params::member_ask_kinds)]
     pub kind: String,
 }
 
