@@ -65,7 +65,10 @@ pub struct RewardRule {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000_000))]
     pub amount: i64,
     /// The unit: `points`, a named unit such as `MB` or `yuan`, or `coupon:NAME`.
-    #[cfg_attr(feature = "openapi", schema(max_length = 64, pattern = "^(coupon:)?[\\w.-]+$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = "^(coupon:)?[\\w.-]+$")
+    )]
     pub unit: String,
     /// What it is paid on; a direct referral unless said otherwise.
     #[serde(default)]
@@ -75,7 +78,10 @@ pub struct RewardRule {
     /// Nth direct referral in the program qualifies (3 friends earn a
     /// bouquet coupon, 10 a class). Milestones count direct referrals only.
     #[serde(default = "default_stage")]
-    #[cfg_attr(feature = "openapi", schema(pattern = "^(qualified|milestone:[1-9][0-9]{0,3})$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(qualified|milestone:[1-9][0-9]{0,3})$")
+    )]
     pub stage: String,
 }
 
@@ -108,7 +114,10 @@ pub struct BaseGrant {
     #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000_000))]
     pub amount: i64,
     /// The unit, as in a reward rule.
-    #[cfg_attr(feature = "openapi", schema(max_length = 64, pattern = "^(coupon:)?[\\w.-]+$"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = "^(coupon:)?[\\w.-]+$")
+    )]
     pub unit: String,
 }
 
@@ -126,13 +135,13 @@ pub enum Qualifying {
         /// Smallest order total that qualifies.
         #[serde(default)]
         #[cfg_attr(feature = "openapi", schema(minimum = 0))]
-    min_amount: i64,
+        min_amount: i64,
     },
     /// A named event sent by the shop's systems (`activated`, `attended_class`).
     Custom {
         /// The event type to wait for.
         #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9._-]{1,64}$"))]
-    name: String,
+        name: String,
     },
 }
 
@@ -184,7 +193,10 @@ impl Status {
 #[serde(deny_unknown_fields)]
 pub struct ProgramSpec {
     /// A name for people.
-    #[cfg_attr(feature = "openapi", schema(min_length = 1, max_length = 200, pattern = "\\S"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "\\S")
+    )]
     pub name: String,
     /// Where `/r/{code}` sends a visitor; the code is appended as `ref`.
     #[serde(default)]
@@ -193,7 +205,10 @@ pub struct ProgramSpec {
     /// Where Pond's hosted join page sends a friend once they have joined:
     /// the shop's group live code (`/j/CODE`) or any http(s) page.
     #[serde(default)]
-    #[cfg_attr(feature = "openapi", schema(max_length = 2000, pattern = "^(https?://|/([^/]|$))"))]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = "^(https?://|/([^/]|$))")
+    )]
     pub next_step_url: Option<String>,
     /// The reward lines.
     #[cfg_attr(feature = "openapi", schema(min_items = 1))]

@@ -13,7 +13,10 @@ use pond_store::testing::TestDb;
 use serde_json::{Value, json};
 use std::collections::{BTreeMap, BTreeSet};
 
-pond_store::both_backends!(served_document_is_exact, query_and_path_errors_name_the_parameter);
+pond_store::both_backends!(
+    served_document_is_exact,
+    query_and_path_errors_name_the_parameter
+);
 
 async fn served(app: &support::TestApp) -> Value {
     // The document needs no token.
@@ -86,7 +89,10 @@ fn the_walk_finds_an_undeclared_or_misplaced_parameter() {
     let problems = parameter_problems(&doc);
     assert_eq!(problems.len(), 2, "{problems:?}");
     assert!(problems[0].contains("`id` is not declared"), "{problems:?}");
-    assert!(problems[1].contains("`limit` is declared in: path"), "{problems:?}");
+    assert!(
+        problems[1].contains("`limit` is declared in: path"),
+        "{problems:?}"
+    );
 }
 
 fn refs(value: &Value, out: &mut BTreeSet<String>) {
@@ -146,7 +152,8 @@ async fn served_document_is_exact(db: TestDb) {
                 .get(status)
                 .unwrap_or_else(|| panic!("{method} {path} does not declare {status}"));
             assert_eq!(
-                r["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody",
+                r["content"]["application/json"]["schema"]["$ref"],
+                "#/components/schemas/ErrorBody",
                 "{method} {path} {status}"
             );
         }
@@ -163,11 +170,25 @@ async fn served_document_is_exact(db: TestDb) {
         json!(["attributed", "qualified", "rejected"])
     );
     assert!(schemas.get("Status").is_none() && schemas.get("Decision").is_none());
-    assert!(schemas["AskDecision"]["properties"].get("allowed").is_some());
+    assert!(
+        schemas["AskDecision"]["properties"]
+            .get("allowed")
+            .is_some()
+    );
     let view = &schemas["ProgramView"];
     assert!(view.get("allOf").is_none(), "ProgramView is one object");
-    for field in ["id", "name", "warnings", "value_audit", "created_at", "status"] {
-        assert!(view["properties"].get(field).is_some(), "ProgramView.{field}");
+    for field in [
+        "id",
+        "name",
+        "warnings",
+        "value_audit",
+        "created_at",
+        "status",
+    ] {
+        assert!(
+            view["properties"].get(field).is_some(),
+            "ProgramView.{field}"
+        );
     }
     let fit_items = &schemas["FitReport"]["properties"]["k_by_period"]["items"]["$ref"];
     assert_eq!(fit_items, "#/components/schemas/FitPeriod");
@@ -182,12 +203,32 @@ async fn served_document_is_exact(db: TestDb) {
 async fn query_and_path_errors_name_the_parameter(db: TestDb) {
     let app = support::spawn(db).await;
     let cases = [
-        ("/api/v1/groups/report?as_of=bad", 422, "invalid_query", "as_of"),
-        ("/api/v1/groups/report?when=2026-01-01", 400, "invalid_query", "when"),
+        (
+            "/api/v1/groups/report?as_of=bad",
+            422,
+            "invalid_query",
+            "as_of",
+        ),
+        (
+            "/api/v1/groups/report?when=2026-01-01",
+            400,
+            "invalid_query",
+            "when",
+        ),
         ("/api/v1/members?limit=many", 422, "invalid_query", "limit"),
-        ("/api/v1/growth?period_days=-1", 422, "invalid_query", "period_days"),
+        (
+            "/api/v1/growth?period_days=-1",
+            422,
+            "invalid_query",
+            "period_days",
+        ),
         ("/api/v1/members/abc", 404, "not_found", "id"),
-        ("/api/v1/webhooks/1/deliveries/x", 404, "not_found", "delivery_id"),
+        (
+            "/api/v1/webhooks/1/deliveries/x",
+            404,
+            "not_found",
+            "delivery_id",
+        ),
     ];
     for (path, status, code, field) in cases {
         let (s, e) = app.get(path).await;

@@ -1,7 +1,7 @@
 //! `/api/v1/alerts` and `/api/v1/complaint-terms`: complaints caught in
 //! groups, worked as a queue, and the shop's own complaint words.
 
-use super::params::{Id, Q, limit, state_filter, IdPath, IdempotencyKey};
+use super::params::{Id, IdPath, IdempotencyKey, Q, limit, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};

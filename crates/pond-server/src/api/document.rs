@@ -207,7 +207,10 @@ fn tuples(value: &mut Value) {
     match value {
         Value::Object(map) => {
             if map.get("items") == Some(&Value::Bool(false))
-                && let Some(n) = map.get("prefixItems").and_then(Value::as_array).map(Vec::len)
+                && let Some(n) = map
+                    .get("prefixItems")
+                    .and_then(Value::as_array)
+                    .map(Vec::len)
             {
                 map.remove("items");
                 map.insert("minItems".into(), n.into());

@@ -15,7 +15,7 @@ use pond_core::livecode::{MAX_TARGETS, Strategy};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::params::{Q, CodePath, TargetPath, IdempotencyKey};
+use super::params::{CodePath, IdempotencyKey, Q, TargetPath};
 
 /// Largest group QR image accepted, in bytes.
 pub const QR_LIMIT: usize = 2 << 20;

@@ -1,6 +1,6 @@
 //! `/api/v1/members`.
 
-use super::params::{Id, Q, limit, IdPath, IdempotencyKey};
+use super::params::{Id, IdPath, IdempotencyKey, Q, limit};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::members::{self, MemberInput, MemberView};

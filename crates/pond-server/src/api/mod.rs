@@ -174,7 +174,10 @@ pub fn router(app: App) -> Router {
         .route("/simulate", post(simulate::simulate))
         .route("/simulate/plot", post(simulate::plot))
         .route("/simulate/fit", get(simulate::fit))
-        .route("/openapi.json", get(|| async { Json(document::document()) }))
+        .route(
+            "/openapi.json",
+            get(|| async { Json(document::document()) }),
+        )
         .method_not_allowed_fallback(method_not_allowed);
     Router::new()
         .nest("/api/v1", api)

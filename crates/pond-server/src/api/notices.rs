@@ -1,7 +1,7 @@
 //! `/api/v1/notices`: what the operator must act on that is not a
 //! complaint (a live code with no group left, a disabled webhook endpoint).
 
-use super::params::{Id, Q, limit, state_filter, IdPath, IdempotencyKey};
+use super::params::{Id, IdPath, IdempotencyKey, Q, limit, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};

@@ -3,7 +3,7 @@
 //! (`/api/v1/members/{id}/poster.png`) and on the member's own link
 //! (`/r/{code}/poster.png`).
 
-use super::params::{Id, Q, IdPath};
+use super::params::{Id, IdPath, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Caller;
 use crate::{App, poster, redirect, uploads, write};

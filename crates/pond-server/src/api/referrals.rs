@@ -1,6 +1,6 @@
 //! `/api/v1/referrals` and `/api/v1/events`.
 
-use super::params::{Id, Q, limit, IdPath, IdempotencyKey};
+use super::params::{Id, IdPath, IdempotencyKey, Q, limit};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::events::{self, EventInput, EventResult};
 use crate::extract::{Caller, Write};

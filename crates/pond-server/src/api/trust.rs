@@ -2,7 +2,7 @@
 //! member or group has been asked enough), signals, accounts and the
 //! per-program report.
 
-use super::params::{Id, Q, IdPath, IdempotencyKey};
+use super::params::{Id, IdPath, IdempotencyKey, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::trust::{self, AskInput, AskView, ProgramTrust, SignalInput, SignalView, TrustView};

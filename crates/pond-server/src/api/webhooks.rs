@@ -1,7 +1,7 @@
 //! `/api/v1/webhooks`: endpoints that receive Pond's events, their delivery
 //! log, and replays (docs/webhooks.md).
 
-use super::params::{Id, Q, limit, state_filter, IdPath, DeliveryIds, IdempotencyKey, path_id};
+use super::params::{DeliveryIds, Id, IdPath, IdempotencyKey, Q, limit, path_id, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::webhooks::{self, EventType};
