@@ -16,7 +16,7 @@ use utoipa::{IntoParams, ToSchema};
 /// Create a member, optionally referred by `referral_code`.
 #[utoipa::path(post, path = "/api/v1/members", operation_id = "members_create", tag = "members", request_body = MemberInput,
     params(IdempotencyKey),
-    responses((status = 201, body = MemberView), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 201, body = MemberView), (status = 404, description = "No such referral code or program (`field`: `referral_code`)", body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(State(app): State<App>, w: Write<MemberInput>) -> ApiResult<Response> {
     let now = app.now();

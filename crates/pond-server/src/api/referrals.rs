@@ -130,7 +130,7 @@ pub async fn reject(State(app): State<App>, Id(id): Id, w: Write<Decision>) -> A
 /// Record an event: `signup`, `order.paid`, `order.refunded`, `order.cancelled` or custom.
 #[utoipa::path(post, path = "/api/v1/events", operation_id = "referrals_event", tag = "events", request_body = EventInput,
     params(IdempotencyKey),
-    responses((status = 200, body = EventResult), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+    responses((status = 200, body = EventResult), (status = 404, description = "No such member (`field`: `member_id`)", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn event(State(app): State<App>, w: Write<EventInput>) -> ApiResult<Response> {
     let now = app.now();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
