@@ -145,6 +145,22 @@ pub enum Qualifying {
     },
 }
 
+impl Qualifying {
+    /// Whether an event of type `kind` (`signup`, `order.paid`, a custom
+    /// name) with order total `amount` makes a referral count. The one
+    /// rule for every source of events: the join page and `POST /members`
+    /// ask it with `signup`, `POST /events` with what the shop sent.
+    pub fn is_met_by(&self, kind: &str, amount: Option<i64>) -> bool {
+        match self {
+            Qualifying::Signup => kind == "signup",
+            Qualifying::FirstPaidOrder { min_amount } => {
+                kind == "order.paid" && amount.unwrap_or(0) >= *min_amount
+            }
+            Qualifying::Custom { name } => kind == name,
+        }
+    }
+}
+
 /// Where a program is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -460,6 +476,26 @@ fn is_builtin_event(s: &str) -> bool {
 
 #[cfg(test)]
 pub(crate) mod tests {
+    #[test]
+    fn one_rule_decides_what_qualifies() {
+        let signup = Qualifying::Signup;
+        assert!(signup.is_met_by("signup", None));
+        assert!(!signup.is_met_by("order.paid", Some(10_000)));
+        let order = Qualifying::FirstPaidOrder { min_amount: 5_000 };
+        assert!(order.is_met_by("order.paid", Some(5_000)));
+        assert!(!order.is_met_by("order.paid", Some(4_999)));
+        assert!(
+            !order.is_met_by("order.paid", None),
+            "no total is not enough"
+        );
+        assert!(!order.is_met_by("signup", None));
+        let custom = Qualifying::Custom {
+            name: "attended_class".into(),
+        };
+        assert!(custom.is_met_by("attended_class", None));
+        assert!(!custom.is_met_by("signup", None));
+    }
+
     use super::*;
 
     /// Dropbox's program: 500 MB to each side, 32 referrals, on activation.

@@ -27,10 +27,10 @@
 use jiff::Timestamp;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
+use pond_app::community::ingest::Settings;
+use pond_app::community::{import_reader, report};
 use pond_community::lifecycle::Thresholds;
 use pond_import::ImportOptions;
-use pond_server::community::ingest::Settings;
-use pond_server::community::{import_reader, report};
 use pond_store::Store;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -143,11 +143,11 @@ async fn run(file: &Path, db: &Path, import: bool) {
         text_since: Timestamp::MIN,
         // As `pond import` does: alerts for the last week's messages only.
         complaints: Some(
-            pond_server::community::alerts::classifier(&store)
+            pond_app::community::alerts::classifier(&store)
                 .await
                 .unwrap(),
         ),
-        alerts_since: pond_server::community::alerts::import_alerts_since(Timestamp::now()),
+        alerts_since: pond_app::community::alerts::import_alerts_since(Timestamp::now()),
     };
     let mut mps = f64::INFINITY;
     if import {

@@ -95,24 +95,56 @@ impl ApiError {
 
 impl From<Invalid> for ApiError {
     fn from(e: Invalid) -> Self {
-        ApiError::unprocessable(e.code, e.message).field(e.field)
+        ApiError::from(pond_app::Error::from(e))
     }
 }
 
 impl From<StoreError> for ApiError {
     fn from(e: StoreError) -> Self {
+        ApiError::from(pond_app::Error::from(e))
+    }
+}
+
+/// The one mapping from the application's errors to HTTP statuses.
+impl From<pond_app::Error> for ApiError {
+    fn from(e: pond_app::Error) -> Self {
+        use pond_app::Error as E;
         match e {
-            StoreError::NotFound => ApiError::not_found("resource"),
-            StoreError::Conflict(what) => {
-                ApiError::conflict("conflict", format!("already exists: {what}"))
-            }
+            E::NotFound { what, field } => ApiError {
+                field,
+                ..ApiError::not_found(&what)
+            },
+            E::Invalid {
+                code,
+                message,
+                field,
+            } => ApiError {
+                field,
+                ..ApiError::unprocessable(code, message)
+            },
+            E::Conflict {
+                code,
+                message,
+                field,
+            } => ApiError {
+                field,
+                ..ApiError::conflict(code, message)
+            },
             // Overload is not a bug: tell the client to come back.
-            StoreError::Busy => ApiError::new(
+            E::Busy => ApiError::new(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "busy",
                 "Pond is busy; retry shortly (with the same Idempotency-Key)",
             ),
-            e => ApiError::internal(&e),
+            E::Unavailable { code, message } => {
+                ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
+            }
+            // Logged with its cause where it happened; nothing leaks.
+            E::Internal(_) => ApiError::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "something went wrong on our side; it has been logged",
+            ),
         }
     }
 }

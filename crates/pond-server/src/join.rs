@@ -10,17 +10,17 @@
 //! keys are unique), and a rate limit per hashed IP against scripts.
 
 use crate::App;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::landing::esc;
-use crate::members::{self, MemberInput};
 use axum::Form;
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
+use pond_app::members::{self, MemberInput};
+use pond_app::referrals::Program;
 use pond_core::code::ReferralCode;
 use pond_core::heard_from::HeardFrom;
 use pond_core::program::Side;
-use pond_store::programs::Program;
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -93,15 +93,10 @@ async fn invite(app: &App, code: Option<&str>) -> ApiResult<Option<Invite>> {
     let Some(code) = code.and_then(|c| ReferralCode::parse(c).ok()) else {
         return Ok(None);
     };
-    let mut tx = app.store.read().await?;
-    let Some(link) = pond_store::links::by_code(&mut tx, code.as_str()).await? else {
-        return Ok(None);
-    };
-    let inviter = pond_store::members::get(&mut tx, link.member_id).await?;
-    let program = pond_store::programs::get(&mut tx, link.program_id).await?;
-    Ok(program.map(|program| Invite {
-        inviter: inviter.and_then(|m| m.name),
-        program,
+    let found = pond_app::referrals::invite(app, code.as_str()).await?;
+    Ok(found.map(|i| Invite {
+        inviter: i.inviter,
+        program: i.program,
         code: code.as_str().to_owned(),
     }))
 }
@@ -190,16 +185,7 @@ pub async fn submit(
         ..MemberInput::default()
     };
     let (now, a, ip_hash) = (app.now(), app.clone(), app.hash(&ip));
-    let joined = app
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                let member = members::create(&a, tx, input, now).await?;
-                pond_store::consents::record(tx, member.id, NOTICE, Some(&ip_hash), now).await?;
-                Ok::<_, ApiError>(member)
-            })
-        })
-        .await;
+    let joined = members::join(&a, input, NOTICE, ip_hash, now).await;
     match joined {
         Ok(member) => Ok(page(
             lang,
@@ -211,7 +197,7 @@ pub async fn submit(
             ),
             StatusCode::OK,
         )),
-        Err(e) if e.code == "identity_taken" => {
+        Err(e) if e.code() == "identity_taken" => {
             let body = format!(
                 "<h1>{}</h1><p>{}</p>",
                 lang.t("你已经是会员了", "You are already a member"),
@@ -222,11 +208,11 @@ pub async fn submit(
             );
             Ok(page(lang, &body, StatusCode::OK))
         }
-        Err(e) if e.status.is_client_error() => refuse(lang.t(
+        Err(e) if e.is_refusal() => refuse(lang.t(
             "这个手机号看起来不对，请检查后再试。",
             "That phone number does not look right. Please check it and try again.",
         )),
-        Err(e) => Err(e),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -8,24 +8,19 @@ use crate::error::{ApiError, ApiResult};
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pond_core::code::ReferralCode;
+use pond_app::referrals::{self, Link};
 use std::net::SocketAddr;
 
 /// The cookie holding the first code a visitor arrived with.
 const COOKIE: &str = "pond_ref";
 
-async fn link_of(app: &App, code: &str) -> ApiResult<pond_store::links::Link> {
-    let unknown = || ApiError::not_found("referral code");
-    let code = ReferralCode::parse(code).map_err(|_| unknown())?;
-    let mut tx = app.store.read().await?;
-    pond_store::links::by_code(&mut tx, code.as_str())
-        .await?
-        .ok_or_else(unknown)
+async fn link_of(app: &App, code: &str) -> ApiResult<Link> {
+    Ok(referrals::link_by_code(app, code).await?)
 }
 
 /// The public URL of a link.
 pub fn link_url(app: &App, code: &str) -> String {
-    format!("{}/r/{code}", app.public_url)
+    app.link_url(code)
 }
 
 /// `GET /r/{code}`: record the click and redirect.
@@ -42,18 +37,7 @@ pub async fn follow(
         .and_then(|v| v.to_str().ok())
         .map(|ua| app.hash(ua));
     let now = app.now();
-    let (link_id, program_id, ip) = (link.id, link.program_id, app.hash(&ip));
-    let program = app
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                pond_store::links::record_click(tx, link_id, Some(&ip), ua.as_deref(), now).await?;
-                pond_store::programs::get(tx, program_id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("program"))
-            })
-        })
-        .await?;
+    let program = referrals::click(&app, &link, app.hash(&ip), ua, now).await?;
 
     let landing = program
         .spec
@@ -94,13 +78,13 @@ pub(crate) fn client_ip(headers: &HeaderMap, peer: SocketAddr) -> String {
 /// `GET /r/{code}/qr.svg`.
 pub async fn qr_svg(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
     let link = link_of(&app, &code).await?;
-    let svg = crate::qr::svg(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
+    let svg = pond_app::qr::svg(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }
 
 /// `GET /r/{code}/qr.png`.
 pub async fn qr_png(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
     let link = link_of(&app, &code).await?;
-    let png = crate::qr::png(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
+    let png = pond_app::qr::png(&link_url(&app, &link.code)).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }

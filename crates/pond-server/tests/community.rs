@@ -7,10 +7,10 @@
 use jiff::civil::{Date, date};
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use pond_app::community::ingest::{Ingest, Settings};
+use pond_app::community::{import_reader, report};
 use pond_community::lifecycle::Thresholds;
 use pond_import::{Channel, ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
-use pond_server::community::ingest::{Ingest, Settings};
-use pond_server::community::{import_reader, report};
 use pond_store::Store;
 use pond_store::testing::TestDb;
 use std::collections::HashSet;
@@ -43,7 +43,7 @@ fn settings(staff: &[&str]) -> Settings {
     }
 }
 
-async fn import_file(s: &Store, path: &str, group: &str) -> pond_server::community::Imported {
+async fn import_file(s: &Store, path: &str, group: &str) -> pond_app::community::Imported {
     let bytes = std::fs::read(path).unwrap();
     import_reader(
         s,
@@ -349,11 +349,11 @@ async fn the_retention_job_forgets_old_text(db: TestDb) {
         time_zone: Some("Asia/Shanghai".into()),
         ..pond_server::Config::default()
     };
-    let app = pond_server::App::new(s.clone(), config, "http://127.0.0.1".into())
+    let app = pond_app::Pond::new(s.clone(), config, "http://127.0.0.1".into())
         .await
         .unwrap();
-    pond_server::jobs::run_once(&app).await;
-    pond_server::jobs::run_once(&app).await;
+    pond_app::jobs::run_once(&app).await;
+    pond_app::jobs::run_once(&app).await;
     let mut tx = s.read().await.unwrap();
     let recent = pond_store::chat::recent(&mut tx, gid, 10).await.unwrap();
     let texts: Vec<Option<&str>> = recent.iter().map(|m| m.text.as_deref()).collect();
@@ -361,7 +361,7 @@ async fn the_retention_job_forgets_old_text(db: TestDb) {
 }
 
 async fn the_first_chat_data_fixes_the_time_zone(db: TestDb) {
-    use pond_server::community::shop_time_zone;
+    use pond_app::community::shop_time_zone;
     let s = db.open().await;
     // Before any chat data, any zone may be asked for, and none is stored.
     let paris = shop_time_zone(&s, Some("Europe/Paris")).await.unwrap();
@@ -374,10 +374,10 @@ async fn the_first_chat_data_fixes_the_time_zone(db: TestDb) {
     let fixed = shop_time_zone(&s, None).await.unwrap();
     assert_eq!(fixed.iana_name(), Some("Asia/Shanghai"));
     let refused = shop_time_zone(&s, Some("Europe/Paris")).await.unwrap_err();
-    assert_eq!(refused.code, "time_zone_fixed");
+    assert_eq!(refused.code(), "time_zone_fixed");
     assert!(
-        refused.message.contains("Asia/Shanghai"),
+        refused.message().contains("Asia/Shanghai"),
         "{}",
-        refused.message
+        refused.message()
     );
 }

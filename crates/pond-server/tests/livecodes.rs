@@ -64,7 +64,7 @@ async fn upload(app: &TestApp, code: &str, target: i64, body: Vec<u8>) -> (u16, 
 async fn upload_all(app: &TestApp, lc: &Value) {
     let code = lc["code"].as_str().unwrap();
     for id in target_ids(lc) {
-        let png = pond_server::qr::png(&format!("https://weixin.qq.com/g/group-{id}")).unwrap();
+        let png = pond_app::qr::png(&format!("https://weixin.qq.com/g/group-{id}")).unwrap();
         let (s, v) = upload(app, code, id, png).await;
         assert_eq!(s, 200, "{v}");
     }
@@ -266,7 +266,7 @@ async fn closed_targets_are_skipped(db: TestDb) {
     let [a, b, c] = target_ids(&lc)[..] else {
         panic!("{lc}")
     };
-    let png = pond_server::qr::png("https://weixin.qq.com/g/x").unwrap();
+    let png = pond_app::qr::png("https://weixin.qq.com/g/x").unwrap();
     for id in [a, b] {
         assert_eq!(upload(&app, &code, id, png.clone()).await.0, 200);
     }
@@ -432,7 +432,7 @@ async fn bad_input_is_refused_with_the_field_named(db: TestDb) {
             "/api/v1/livecodes/{code}/targets/{t}/qr?expires_at=2001-01-01T00:00:00Z"
         )))
         .bearer_auth(&app.token)
-        .body(pond_server::qr::png("x").unwrap())
+        .body(pond_app::qr::png("x").unwrap())
         .send()
         .await
         .unwrap();

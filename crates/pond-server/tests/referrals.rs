@@ -378,7 +378,7 @@ async fn rejected_referrals_void_their_rewards(db: TestDb) {
             .iter()
             .all(|x| x["status"] == "voided")
     );
-    pond_server::rewards::approve_due(&app.store, jiff::Timestamp::now())
+    pond_app::rewards::approve_due(&app.store, jiff::Timestamp::now())
         .await
         .unwrap();
     assert_eq!(app.balance(a, "MB").await, 2048);
@@ -404,7 +404,7 @@ async fn refunds_void_pending_rewards(db: TestDb) {
     );
     // Nothing is due inside the hold.
     assert_eq!(
-        pond_server::rewards::approve_due(&app.store, jiff::Timestamp::now())
+        pond_app::rewards::approve_due(&app.store, jiff::Timestamp::now())
             .await
             .unwrap(),
         0
@@ -418,7 +418,7 @@ async fn refunds_void_pending_rewards(db: TestDb) {
     assert_eq!(e["effect"], "voided");
     let later = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 15);
     assert_eq!(
-        pond_server::rewards::approve_due(&app.store, later)
+        pond_app::rewards::approve_due(&app.store, later)
             .await
             .unwrap(),
         0
@@ -438,7 +438,7 @@ async fn refunds_void_pending_rewards(db: TestDb) {
     )
     .await;
     assert_eq!(
-        pond_server::rewards::approve_due(&app.store, later)
+        pond_app::rewards::approve_due(&app.store, later)
             .await
             .unwrap(),
         2

@@ -8,10 +8,10 @@
 mod support;
 
 use jiff::{SignedDuration, Timestamp};
-use pond_server::error::ApiError;
-use pond_server::events::EventInput;
-use pond_server::members::MemberInput;
-use pond_server::{App, Config};
+use pond_app::Error;
+use pond_app::events::EventInput;
+use pond_app::members::MemberInput;
+use pond_app::{Config, Pond};
 use pond_store::testing::TestDb;
 use serde_json::{Value, json};
 use std::collections::HashMap;
@@ -46,7 +46,7 @@ const HISTORY: &[(&str, i64, Option<&str>, Option<i64>)] = &[
 /// Writes [`HISTORY`] through the same flows the API uses, back-dated.
 async fn history(app: &TestApp) {
     let store = app.store.clone();
-    let state = App::new(store.clone(), Config::default(), "http://localhost".into())
+    let state = Pond::new(store.clone(), Config::default(), "http://localhost".into())
         .await
         .unwrap();
     let start = Timestamp::now() - SignedDuration::from_hours(24 * 200);
@@ -66,7 +66,7 @@ async fn history(app: &TestApp) {
                     "starts_at": at(-1).to_string()
                 });
                 let spec = serde_json::from_value(spec).unwrap();
-                let program = pond_server::programs::create(tx, spec, at(-1)).await?.id;
+                let program = pond_app::programs::create(tx, spec, at(-1)).await?.id;
                 let mut ids: HashMap<&str, i64> = HashMap::new();
                 for &(name, day, inviter, paid) in HISTORY {
                     let referral_code = match inviter {
@@ -82,7 +82,7 @@ async fn history(app: &TestApp) {
                         referral_code,
                         ..Default::default()
                     };
-                    let m = pond_server::members::create(&state, tx, input, at(day)).await?;
+                    let m = pond_app::members::create(&state, tx, input, at(day)).await?;
                     ids.insert(name, m.id);
                     if let Some(p) = paid {
                         let e = EventInput {
@@ -93,10 +93,10 @@ async fn history(app: &TestApp) {
                             amount: Some(12_800),
                             occurred_at: Some(at(p)),
                         };
-                        pond_server::events::apply(tx, e, at(p)).await?;
+                        pond_app::events::apply(tx, e, at(p)).await?;
                     }
                 }
-                Ok::<_, ApiError>(())
+                Ok::<_, Error>(())
             })
         })
         .await

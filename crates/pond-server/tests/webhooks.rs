@@ -502,7 +502,7 @@ async fn an_exhausted_live_code_is_announced(db: TestDb) {
     assert_eq!(s, 201, "{lc}");
     let code = lc["code"].as_str().unwrap();
     let target = lc["targets"][0]["id"].as_i64().unwrap();
-    let png = pond_server::qr::png("https://weixin.qq.com/g/rose").unwrap();
+    let png = pond_app::qr::png("https://weixin.qq.com/g/rose").unwrap();
     let r = app
         .http
         .put(app.url(&format!("/api/v1/livecodes/{code}/targets/{target}/qr")))

@@ -3,9 +3,8 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Parser, Subcommand};
 use jiff::Timestamp;
+use pond_app::{Config, Pond};
 use pond_community::lifecycle::Thresholds;
-use pond_server::error::ApiError;
-use pond_server::{App, Config};
 use pond_store::Store;
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -147,7 +146,7 @@ impl ServeArgs {
             telegram_secret: self
                 .telegram_secret
                 .as_deref()
-                .and_then(pond_server::hooks::HookSecret::new),
+                .and_then(pond_app::HookSecret::new),
             wecom: self.wecom()?,
             join_per_hour: self.join_per_hour,
             poster_font: self.poster_font.clone(),
@@ -306,26 +305,19 @@ pub struct EventArgs {
     pub amount: Option<i64>,
 }
 
-async fn app(store: &Store, region: &str) -> Result<App> {
+async fn app(store: &Store, region: &str) -> Result<Pond> {
     let public =
         std::env::var("POND_PUBLIC_URL").unwrap_or_else(|_| "http://127.0.0.1:8080".into());
     let config = Config {
         region: parse_region(region)?,
         ..Config::default()
     };
-    Ok(App::new(store.clone(), config, public).await?)
+    Ok(Pond::new(store.clone(), config, public).await?)
 }
 
 fn print<T: serde::Serialize>(v: &T) -> Result<()> {
     println!("{}", serde_json::to_string_pretty(v)?);
     Ok(())
-}
-
-pub(crate) fn fail(e: ApiError) -> anyhow::Error {
-    match e.field {
-        Some(f) => anyhow::anyhow!("{} ({}, field {f})", e.message, e.code),
-        None => anyhow::anyhow!("{} ({})", e.message, e.code),
-    }
 }
 
 /// `pond program ...`.
@@ -341,11 +333,9 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
             let spec = serde_json::from_str(&text).context("the spec is not a valid program")?;
             let p = store
                 .write(move |tx| {
-                    Box::pin(async move {
-                        pond_server::programs::create(tx, spec, Timestamp::now())
-                            .await
-                            .map_err(fail)
-                    })
+                    Box::pin(
+                        async move { pond_app::programs::create(tx, spec, Timestamp::now()).await },
+                    )
                 })
                 .await?;
             // The audit for people on stderr; stdout stays one JSON document.
@@ -356,7 +346,7 @@ pub async fn program(store: &Store, cmd: ProgramCmd) -> Result<()> {
         }
         ProgramCmd::List => {
             let mut tx = store.read().await?;
-            print(&pond_server::programs::list(&mut tx).await.map_err(fail)?)
+            print(&pond_app::programs::list(&mut tx).await?)
         }
     }
 }
@@ -378,7 +368,7 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
             referral_code,
             heard_from,
         } => {
-            let input = pond_server::members::MemberInput {
+            let input = pond_app::members::MemberInput {
                 name,
                 phone,
                 email,
@@ -391,9 +381,7 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
             let m = store
                 .write(move |tx| {
                     Box::pin(async move {
-                        pond_server::members::create(&a, tx, input, Timestamp::now())
-                            .await
-                            .map_err(fail)
+                        pond_app::members::create(&a, tx, input, Timestamp::now()).await
                     })
                 })
                 .await?;
@@ -416,7 +404,7 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
                     })
                 })
                 .await?;
-            println!("{}", pond_server::redirect::link_url(&app, &l.code));
+            println!("{}", app.link_url(&l.code));
             Ok(())
         }
         MemberCmd::Balances { member } => {
@@ -424,18 +412,14 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
             if pond_store::members::get(&mut tx, member).await?.is_none() {
                 bail!("member {member} not found");
             }
-            print(
-                &pond_server::rewards::balances(&mut tx, member)
-                    .await
-                    .map_err(fail)?,
-            )
+            print(&pond_app::rewards::balances(&mut tx, member).await?)
         }
     }
 }
 
 /// `pond event ...`.
 pub async fn event(store: &Store, e: EventArgs) -> Result<()> {
-    let input = pond_server::events::EventInput {
+    let input = pond_app::events::EventInput {
         id: None,
         kind: e.kind,
         member_id: e.member,
@@ -445,11 +429,7 @@ pub async fn event(store: &Store, e: EventArgs) -> Result<()> {
     };
     let r = store
         .write(move |tx| {
-            Box::pin(async move {
-                pond_server::events::apply(tx, input, Timestamp::now())
-                    .await
-                    .map_err(fail)
-            })
+            Box::pin(async move { pond_app::events::apply(tx, input, Timestamp::now()).await })
         })
         .await?;
     print(&r)
@@ -466,7 +446,7 @@ pub async fn token(store: &Store, cmd: TokenCmd) -> Result<()> {
             let label = name.trim().to_string();
             let token = store
                 .write(move |tx| {
-                    Box::pin(async move { pond_server::tokens::create(tx, &label, now).await })
+                    Box::pin(async move { pond_app::tokens::create(tx, &label, now).await })
                 })
                 .await?;
             println!(

@@ -3,11 +3,10 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand};
 use jiff::civil::Date;
+use pond_app::community::ingest::Settings;
+use pond_app::community::{self, report};
 use pond_community::lifecycle::Thresholds;
 use pond_import::ImportOptions;
-use pond_server::community::ingest::Settings;
-use pond_server::community::{self, report};
-use pond_server::error::ApiError;
 use pond_store::Store;
 use std::collections::HashSet;
 use std::io::{BufReader, IsTerminal};
@@ -63,16 +62,10 @@ pub enum ReportCmd {
     Funnel(crate::growth::FunnelArgs),
 }
 
-fn fail(e: ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{}", e.message)
-}
-
 /// Runs `pond import`.
 pub async fn import(store: &Store, time_zone: Option<&str>, a: ImportArgs) -> Result<()> {
-    let format = community::parse_format(&a.format).map_err(fail)?;
-    let tz = community::shop_time_zone(store, time_zone)
-        .await
-        .map_err(fail)?;
+    let format = community::parse_format(&a.format)?;
+    let tz = community::shop_time_zone(store, time_zone).await?;
     let file =
         std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
@@ -116,7 +109,6 @@ pub async fn import(store: &Store, time_zone: Option<&str>, a: ImportArgs) -> Re
         settings,
     )
     .await
-    .map_err(fail)
     .with_context(|| format!("importing {}", a.file.display()))?;
     bar.finish_and_clear();
     if a.json {
@@ -199,14 +191,10 @@ pub async fn report(
         ReportCmd::Growth(a) => return crate::growth::growth(store, time_zone, a).await,
         ReportCmd::Funnel(a) => return crate::growth::funnel(store, time_zone, a).await,
     };
-    let tz = community::shop_time_zone(store, time_zone)
-        .await
-        .map_err(fail)?;
+    let tz = community::shop_time_zone(store, time_zone).await?;
     let as_of = as_of.unwrap_or_else(|| tz.to_datetime(jiff::Timestamp::now()).date());
     let mut tx = store.read().await?;
-    let r = report::groups(&mut tx, &tz, as_of, thresholds, group)
-        .await
-        .map_err(fail)?;
+    let r = report::groups(&mut tx, &tz, as_of, thresholds, group).await?;
     drop(tx);
     if group.is_some() && r.groups.is_empty() {
         bail!("no group with id {}", group.unwrap_or_default());

@@ -4,10 +4,9 @@
 
 use anyhow::Result;
 use jiff::{SignedDuration, Timestamp};
-use pond_server::App;
-use pond_server::error::ApiError;
-use pond_server::events::EventInput;
-use pond_server::members::MemberInput;
+use pond_app::Pond;
+use pond_app::events::EventInput;
+use pond_app::members::MemberInput;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -24,10 +23,6 @@ const ENGLISH: &[&str] = &[
 /// The demo owner's password (the demo is for a laptop, not the internet).
 pub const PASSWORD: &str = "pond-demo";
 
-fn err(e: ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{}: {}", e.code, e.message)
-}
-
 fn name(rng: &mut StdRng) -> String {
     if rng.random_bool(0.15) {
         ENGLISH[rng.random_range(0..ENGLISH.len())].to_string()
@@ -42,7 +37,7 @@ fn name(rng: &mut StdRng) -> String {
 
 /// Fills the store behind `app` and returns an API token for it. All of it
 /// is one transaction: a demo is either complete or absent.
-pub async fn fill(app: &App, days: u16) -> Result<String> {
+pub async fn fill(app: &Pond, days: u16) -> Result<String> {
     let now = Timestamp::now();
     let a = app.clone();
     let token = app
@@ -50,19 +45,17 @@ pub async fn fill(app: &App, days: u16) -> Result<String> {
         .write(move |tx| Box::pin(async move { fill_in(&a, tx, days, now).await }))
         .await?;
     // Settle every reward whose hold has passed, as the server's job would.
-    pond_server::rewards::approve_due(&app.store, now)
-        .await
-        .map_err(err)?;
+    pond_app::rewards::approve_due(&app.store, now).await?;
     crate::demo_groups::fill(app, days).await?;
     Ok(token)
 }
 
-async fn fill_in(app: &App, tx: &mut pond_store::Tx, days: u16, now: Timestamp) -> Result<String> {
+async fn fill_in(app: &Pond, tx: &mut pond_store::Tx, days: u16, now: Timestamp) -> Result<String> {
     let start = now - SignedDuration::from_hours(24 * i64::from(days));
     let mut rng = StdRng::seed_from_u64(2008);
 
-    let token = pond_server::tokens::create(tx, "demo", now).await?;
-    let blooms = pond_server::programs::create(
+    let token = pond_app::tokens::create(tx, "demo", now).await?;
+    let blooms = pond_app::programs::create(
         tx,
         serde_json::from_value(serde_json::json!({
             "name": "花开分享 Share the blooms",
@@ -79,9 +72,8 @@ async fn fill_in(app: &App, tx: &mut pond_store::Tx, days: u16, now: Timestamp) 
         }))?,
         start,
     )
-    .await
-    .map_err(err)?;
-    let class = pond_server::programs::create(
+    .await?;
+    let class = pond_app::programs::create(
         tx,
         serde_json::from_value(serde_json::json!({
             "name": "结伴学花艺 Bring a friend to class",
@@ -96,8 +88,7 @@ async fn fill_in(app: &App, tx: &mut pond_store::Tx, days: u16, now: Timestamp) 
         }))?,
         start,
     )
-    .await
-    .map_err(err)?;
+    .await?;
 
     let mut members: Vec<i64> = Vec::new();
     let mut serial = 0u32;
@@ -155,9 +146,7 @@ async fn fill_in(app: &App, tx: &mut pond_store::Tx, days: u16, now: Timestamp) 
                 }),
                 ..Default::default()
             };
-            let m = pond_server::members::create(app, tx, input, at)
-                .await
-                .map_err(err)?;
+            let m = pond_app::members::create(app, tx, input, at).await?;
             members.push(m.id);
             let buys = rng.random_bool(0.7);
             if buys {
@@ -208,6 +197,6 @@ async fn apply(
         amount,
         occurred_at: Some(at),
     };
-    pond_server::events::apply(tx, e, at).await.map_err(err)?;
+    pond_app::events::apply(tx, e, at).await?;
     Ok(())
 }

@@ -12,9 +12,9 @@ use anyhow::Result;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp};
+use pond_app::Pond;
+use pond_app::community::ingest::{BATCH, Ingest};
 use pond_import::{Channel, ChatEvent, GroupRef, MessageKind, Person};
-use pond_server::App;
-use pond_server::community::ingest::{BATCH, Ingest};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use std::collections::HashSet;
@@ -182,7 +182,7 @@ fn group_name(channel: Channel, n: usize) -> String {
 }
 
 /// Writes the demo's groups through the ingest path.
-pub async fn fill(app: &App, days: u16) -> Result<()> {
+pub async fn fill(app: &Pond, days: u16) -> Result<()> {
     let started = std::time::Instant::now();
     let now = Timestamp::now();
     let tz = app.time_zone.clone();
@@ -191,8 +191,9 @@ pub async fn fill(app: &App, days: u16) -> Result<()> {
     // a year at most, so the demo stays quick.
     let horizon = i64::from(days).clamp(60, 365);
     let mut rng = StdRng::seed_from_u64(2016);
-    let mut settings =
-        app.ingest_settings(pond_server::community::alerts::import_alerts_since(now));
+    let mut settings = app
+        .ingest_settings(pond_app::community::alerts::import_alerts_since(now))
+        .await?;
     settings.staff = Arc::new(STAFF.iter().map(|s| s.to_string()).collect::<HashSet<_>>());
     let mut ingest = Ingest::new(app.store.clone(), settings);
     let mut batch = Vec::with_capacity(BATCH);

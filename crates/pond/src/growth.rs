@@ -4,10 +4,9 @@
 
 use anyhow::Result;
 use clap::Args;
-use pond_server::community;
-use pond_server::error::ApiError;
-use pond_server::funnel::{self, FunnelReport, Stages};
-use pond_server::growth::{self, GrowthReport, KRow, Options, Period};
+use pond_app::community;
+use pond_app::funnel::{self, FunnelReport, Stages};
+use pond_app::growth::{self, GrowthReport, KRow, Options, Period};
 use pond_store::Store;
 
 /// `pond report growth`.
@@ -45,13 +44,6 @@ pub struct FunnelArgs {
     pub json: bool,
 }
 
-fn fail(e: ApiError) -> anyhow::Error {
-    match e.field {
-        Some(f) => anyhow::anyhow!("--{}: {}", f.replace('_', "-"), e.message),
-        None => anyhow::anyhow!("{}", e.message),
-    }
-}
-
 async fn period(
     store: &Store,
     time_zone: Option<&str>,
@@ -59,11 +51,9 @@ async fn period(
     to: Option<&str>,
     days: i64,
 ) -> Result<(jiff::tz::TimeZone, Period)> {
-    let tz = community::shop_time_zone(store, time_zone)
-        .await
-        .map_err(fail)?;
+    let tz = community::shop_time_zone(store, time_zone).await?;
     let today = tz.to_datetime(jiff::Timestamp::now()).date();
-    let p = Period::parse(&tz, from, to, today, days).map_err(fail)?;
+    let p = Period::parse(&tz, from, to, today, days)?;
     Ok((tz, p))
 }
 
@@ -75,9 +65,7 @@ pub async fn growth(store: &Store, time_zone: Option<&str>, a: GrowthArgs) -> Re
         within_days: a.within_days,
     };
     let mut tx = store.read().await?;
-    let r = growth::report(&mut tx, &tz, period, options)
-        .await
-        .map_err(fail)?;
+    let r = growth::report(&mut tx, &tz, period, options).await?;
     drop(tx);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);
@@ -230,7 +218,7 @@ fn or_none(parts: &[String]) -> String {
 pub async fn funnel(store: &Store, time_zone: Option<&str>, a: FunnelArgs) -> Result<()> {
     let (_, period) = period(store, time_zone, a.from.as_deref(), a.to.as_deref(), 30).await?;
     let mut tx = store.read().await?;
-    let r = funnel::report(&mut tx, period).await.map_err(fail)?;
+    let r = funnel::report(&mut tx, period).await?;
     drop(tx);
     if a.json {
         println!("{}", serde_json::to_string_pretty(&r)?);

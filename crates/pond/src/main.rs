@@ -14,7 +14,8 @@ mod webhooks;
 use anyhow::{Context, Result};
 use clap::Parser;
 use cli::{Cli, Command};
-use pond_server::{Application, Config};
+use pond_app::Config;
+use pond_server::Application;
 use pond_store::Store;
 use std::process::ExitCode;
 
@@ -86,15 +87,14 @@ async fn run(cli: Cli) -> Result<()> {
             println!("Demo data is in {}", path.display());
             println!("API token: {token}");
             if users::none_yet(app.app()).await? {
-                pond_server::console::auth::create_user(
+                pond_app::users::create_user(
                     &app.app().store,
                     "demo",
                     demo::PASSWORD,
-                    pond_server::console::Role::Owner,
+                    pond_app::users::Role::Owner,
                     jiff::Timestamp::now(),
                 )
-                .await
-                .map_err(anyhow::Error::msg)?;
+                .await?;
             }
             println!("Console login: demo / {}", demo::PASSWORD);
             serve_app(app).await
@@ -159,7 +159,7 @@ async fn run(cli: Cli) -> Result<()> {
             // the console saved, as the server uses them; else the defaults.
             let thresholds = match cli.lifecycle.as_deref() {
                 Some(path) => cli::lifecycle(Some(path))?,
-                None => pond_server::console::settings::saved_lifecycle(&store)
+                None => pond_app::settings::saved_lifecycle(&store)
                     .await?
                     .unwrap_or_default(),
             };

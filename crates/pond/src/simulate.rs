@@ -6,9 +6,9 @@
 use anyhow::{Context, Result, bail};
 use clap::{Args, ValueEnum};
 use jiff::tz::TimeZone;
+use pond_app::plot::{self, Format};
+use pond_app::simulate::{self as sim, FitReport, GraphKind, Limits, SimulateRequest};
 use pond_growth::closed_form;
-use pond_server::plot::{self, Format};
-use pond_server::simulate::{self as sim, FitReport, GraphKind, Limits, SimulateRequest};
 use pond_store::Store;
 use pond_store::referral_graph::ReferralGraph;
 use serde_json::json;
@@ -134,8 +134,7 @@ pub async fn run(a: &SimulateArgs, database_url: &str, time_zone: Option<&str>) 
     let fit = history
         .as_ref()
         .map(|h| sim::fit(h, jiff::Timestamp::now(), &tz))
-        .transpose()
-        .map_err(api)?;
+        .transpose()?;
     if a.fit {
         return show_fit(fit.as_ref(), a, format);
     }
@@ -162,11 +161,9 @@ pub async fn run(a: &SimulateArgs, database_url: &str, time_zone: Option<&str>) 
         members: Some(a.members),
         degree: Some(a.degree),
     };
-    let plan = sim::plan(&request, fit.as_ref(), &Limits::NONE).map_err(api)?;
+    let plan = sim::plan(&request, fit.as_ref(), &Limits::NONE)?;
     let history = history.filter(|_| a.graph == Some(GraphArg::Referrals));
-    let outcome = tokio::task::spawn_blocking(move || sim::run(&plan, history.as_ref()))
-        .await?
-        .map_err(api)?;
+    let outcome = tokio::task::spawn_blocking(move || sim::run(&plan, history.as_ref())).await??;
     if let (Some(path), Some(format)) = (&a.plot, format) {
         let bytes = match a.chart {
             ChartArg::Growth => plot::growth(&outcome.result, format),
@@ -332,11 +329,4 @@ fn write_plot(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(path, bytes).with_context(|| format!("writing {}", path.display()))?;
     eprintln!("chart written to {}", path.display());
     Ok(())
-}
-
-fn api(e: pond_server::error::ApiError) -> anyhow::Error {
-    match e.field {
-        Some(f) => anyhow::anyhow!("{} (field `{f}`): {}", e.code, e.message),
-        None => anyhow::anyhow!("{}: {}", e.code, e.message),
-    }
 }

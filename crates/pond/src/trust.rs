@@ -1,13 +1,12 @@
 //! `pond trust`: a member's trust account, asks checked against it, and a
 //! program's report of trust spent against value created. The same flows as
-//! the API (`pond_server::trust`), so the two cannot disagree.
+//! the API (`pond_app::trust`), so the two cannot disagree.
 
 use anyhow::Result;
 use clap::{Subcommand, ValueEnum};
 use jiff::Timestamp;
+use pond_app::trust::{self, AskInput, ProgramTrust, TrustView};
 use pond_core::trust::{AskKind, Decision};
-use pond_server::error::ApiError;
-use pond_server::trust::{self, AskInput, ProgramTrust, TrustView};
 use pond_store::Store;
 
 /// `pond trust ...`.
@@ -71,19 +70,13 @@ impl From<Kind> for AskKind {
     }
 }
 
-fn fail(e: ApiError) -> anyhow::Error {
-    anyhow::anyhow!("{} ({})", e.message, e.code)
-}
-
 /// Runs `pond trust ...`.
 pub async fn run(store: &Store, cmd: TrustCmd) -> Result<()> {
     let now = Timestamp::now();
     match cmd {
         TrustCmd::Show { member, json } => {
             let mut tx = store.read().await?;
-            let v = trust::member_view(&mut tx, member, now)
-                .await
-                .map_err(fail)?;
+            let v = trust::member_view(&mut tx, member, now).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
@@ -104,9 +97,7 @@ pub async fn run(store: &Store, cmd: TrustCmd) -> Result<()> {
                 note,
             };
             let a = store
-                .write(move |tx| {
-                    Box::pin(async move { trust::ask(tx, input, now).await.map_err(fail) })
-                })
+                .write(move |tx| Box::pin(async move { trust::ask(tx, input, now).await }))
                 .await?;
             println!(
                 "recorded ask {} ({}) of member {member}: trust {} -> {}",
@@ -118,9 +109,7 @@ pub async fn run(store: &Store, cmd: TrustCmd) -> Result<()> {
         }
         TrustCmd::Report { program, json } => {
             let mut tx = store.read().await?;
-            let r = trust::program_report(&mut tx, program, now)
-                .await
-                .map_err(fail)?;
+            let r = trust::program_report(&mut tx, program, now).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&r)?);
             } else {

@@ -4,7 +4,7 @@
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
 use jiff::Timestamp;
-use pond_server::console::Role;
+use pond_app::users::Role;
 use pond_store::Store;
 use std::io::{BufRead, IsTerminal};
 
@@ -40,15 +40,14 @@ pub async fn run(store: &Store, cmd: UserCmd) -> Result<()> {
                 format!("--role must be owner, operator or viewer, not `{role}`")
             })?;
             let password = password()?;
-            let id = pond_server::console::auth::create_user(
+            let id = pond_app::users::create_user(
                 store,
                 username.trim(),
                 &password,
                 role,
                 Timestamp::now(),
             )
-            .await
-            .map_err(anyhow::Error::msg)?;
+            .await?;
             println!(
                 "created {} account `{}` (id {id})",
                 role.as_str(),
@@ -71,10 +70,9 @@ pub async fn run(store: &Store, cmd: UserCmd) -> Result<()> {
         }
         UserCmd::Password { username } => {
             let password = password()?;
-            pond_server::console::auth::validate(&username, &password)
+            pond_app::users::validate(&username, &password)
                 .map_err(|(_, m)| anyhow::Error::msg(m))?;
-            let hash =
-                pond_server::console::auth::hash_password(&password).map_err(anyhow::Error::msg)?;
+            let hash = pond_app::users::hash_password(&password).map_err(anyhow::Error::msg)?;
             let name = username.clone();
             let changed = store
                 .write(move |tx| {
@@ -113,7 +111,7 @@ fn password() -> Result<String> {
 }
 
 /// Whether the store has no console account yet.
-pub async fn none_yet(app: &pond_server::App) -> Result<bool> {
+pub async fn none_yet(app: &pond_app::Pond) -> Result<bool> {
     let mut tx = app.store.read().await?;
     Ok(pond_store::users::count(&mut tx).await? == 0)
 }

@@ -4,7 +4,7 @@
 use anyhow::Result;
 use clap::Subcommand;
 use jiff::Timestamp;
-use pond_server::api::webhooks::{DeliveryView, EndpointView};
+use pond_app::webhooks::views::{DeliveryView, EndpointView};
 use pond_store::Store;
 
 /// `pond webhook ...`.
@@ -44,12 +44,11 @@ pub async fn run(store: &Store, cmd: WebhookCmd) -> Result<()> {
             let now = Timestamp::now();
             let (endpoint, secret) = store
                 .write(move |tx| {
-                    Box::pin(async move {
-                        pond_server::webhooks::register(tx, &url, &events, now).await
-                    })
+                    Box::pin(
+                        async move { pond_app::webhooks::register(tx, &url, &events, now).await },
+                    )
                 })
-                .await
-                .map_err(crate::cli::fail)?;
+                .await?;
             println!("webhook {} -> {}", endpoint.id, endpoint.url);
             println!("events: {}", endpoint.events.replace(',', ", "));
             println!("secret: {secret}  (shown once: give it to the receiver)");

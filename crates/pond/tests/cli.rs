@@ -661,7 +661,11 @@ fn pond_reports_growth_and_the_funnel() {
         &db,
         &[&tz[..], &["report", "growth", "--from", "2026-13-01"]].concat(),
     );
-    assert!(!ok && err.contains("--from"), "{err}");
+    // The refusal names the field at fault (the flag is `--from`).
+    assert!(
+        !ok && err.contains("invalid_date") && err.contains("field `from`"),
+        "{err}"
+    );
 
     let (ok, out, err) = pond(&db, &[&tz[..], &["report", "funnel", "--json"]].concat());
     assert!(ok, "{err}");

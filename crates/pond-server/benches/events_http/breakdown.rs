@@ -18,8 +18,8 @@ use crate::server::Server;
 use anyhow::{Result, anyhow, ensure};
 use axum::http::StatusCode;
 use hdrhistogram::Histogram;
+use pond_app::events::{Effect, EventInput};
 use pond_server::App;
-use pond_server::events::{Effect, EventInput};
 use pond_store::idempotency::{self, Claim};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -51,7 +51,6 @@ pub struct Breakdown {
 /// idempotency key, through `store.write` without HTTP; answers once the
 /// change is durable.
 async fn direct_event(app: &App, member: i64) -> Result<()> {
-    let api = |e: pond_server::error::ApiError| anyhow!("{} {}: {}", e.status, e.code, e.message);
     let now = app.now();
     app.store
         .write(move |tx| {
@@ -67,9 +66,7 @@ async fn direct_event(app: &App, member: i64) -> Result<()> {
                     amount: Some(1000),
                     occurred_at: None,
                 };
-                let result = pond_server::events::apply(tx, input, now)
-                    .await
-                    .map_err(api)?;
+                let result = pond_app::events::apply(tx, input, now).await?;
                 ensure!(
                     result.effect == Effect::Qualified,
                     "direct event for {member} did not qualify"

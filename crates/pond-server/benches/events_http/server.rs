@@ -43,7 +43,7 @@ impl Server {
                         let application = Application::build(store.clone(), config).await?;
                         let token = store
                             .write(|tx| {
-                                Box::pin(pond_server::tokens::create(tx, "bench", Timestamp::now()))
+                                Box::pin(pond_app::tokens::create(tx, "bench", Timestamp::now()))
                             })
                             .await?;
                         Ok::<_, anyhow::Error>((application, token))

@@ -9,7 +9,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use pond_store::alerts::Alert;
+use pond_app::community::alerts::{self, Alert};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -40,10 +40,7 @@ pub async fn list(
         "open",
         &["open", "acknowledged", "resolved"],
     )?;
-    let mut tx = app.store.read().await?;
-    Ok(Json(
-        pond_store::alerts::list(&mut tx, state, limit(q.limit)).await?,
-    ))
+    Ok(Json(alerts::list(&app, state, limit(q.limit)).await?))
 }
 
 /// An optional note (kept in the log only).
@@ -83,14 +80,7 @@ async fn decide(app: App, id: i64, w: Write<Decision>, state: &'static str) -> A
         tracing::info!(alert = id, state, note = %note, "alert decided");
     }
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
-        Box::pin(async move {
-            if !pond_store::alerts::set_state(tx, id, state, now).await? {
-                return Err(ApiError::not_found("alert"));
-            }
-            pond_store::alerts::get(tx, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("alert"))
-        })
+        Box::pin(alerts::decide(tx, id, state, now))
     })
     .await
 }
@@ -111,8 +101,7 @@ pub struct TermInput {
 #[utoipa::path(get, path = "/api/v1/complaint-terms", operation_id = "alerts_terms", tag = "groups",
     responses((status = 200, body = Vec<TermInput>)), security(("bearer" = [])))]
 pub async fn terms(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<TermInput>>> {
-    let mut tx = app.store.read().await?;
-    let terms = pond_store::alerts::terms(&mut tx).await?;
+    let terms = alerts::terms(&app).await?;
     Ok(Json(
         terms
             .into_iter()
@@ -146,7 +135,7 @@ pub async fn add_term(State(app): State<App>, w: Write<TermInput>) -> ApiResult<
     let stored = term.clone();
     let response = write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {
         Box::pin(async move {
-            pond_store::alerts::add_term(tx, &stored, weight, now).await?;
+            alerts::add_term(tx, &stored, weight, now).await?;
             Ok(TermInput {
                 term: stored,
                 weight: Some(weight),
@@ -154,9 +143,6 @@ pub async fn add_term(State(app): State<App>, w: Write<TermInput>) -> ApiResult<
         })
     })
     .await?;
-    let rebuilt = crate::community::alerts::classifier(&app.store).await?;
-    if let Ok(mut c) = app.complaints.write() {
-        *c = rebuilt;
-    }
+    app.terms_changed().await;
     Ok(response)
 }

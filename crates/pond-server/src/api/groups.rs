@@ -2,9 +2,6 @@
 //! uploads of exports, and the health report.
 
 use super::params::{Id, IdPath, IdempotencyKey, PersonPath, Q, limit, path_id};
-use crate::community::ingest::{Added, Ingest};
-use crate::community::report::{self, GroupsReport};
-use crate::community::{self, Imported};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -16,9 +13,11 @@ use axum::response::Response;
 use futures_util::StreamExt;
 use jiff::Timestamp;
 use jiff::civil::Date;
-use pond_import::{Channel, ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
-use pond_store::chat::Message;
-use pond_store::groups::Group;
+use pond_app::community::groups::{self, Group, Message};
+use pond_app::community::ingest::Added;
+use pond_app::community::report::{self, GroupsReport};
+use pond_app::community::{self, Imported};
+use pond_import::{ChatEvent, GroupRef, ImportOptions, MessageKind, Person};
 use serde::Deserialize;
 use std::io::{BufReader, Seek, Write as _};
 use utoipa::{IntoParams, ToSchema};
@@ -33,8 +32,7 @@ pub const LIVE_BATCH: usize = 1000;
 #[utoipa::path(get, path = "/api/v1/groups", operation_id = "groups_list", tag = "groups",
     responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<Group>>> {
-    let mut tx = app.store.read().await?;
-    Ok(Json(pond_store::groups::list(&mut tx).await?))
+    Ok(Json(groups::list(&app).await?))
 }
 
 /// The date to report as of.
@@ -79,8 +77,12 @@ pub async fn get_one(
 
 async fn run_report(app: &App, as_of: Option<Date>, only: Option<i64>) -> ApiResult<GroupsReport> {
     let as_of = as_of.unwrap_or_else(|| app.time_zone.to_datetime(Timestamp::now()).date());
-    let mut tx = app.store.read().await?;
-    report::groups(&mut tx, &app.time_zone, as_of, &app.lifecycle(), only).await
+    let (zone, thresholds) = (app.time_zone.clone(), app.lifecycle());
+    Ok(app
+        .read(move |tx| {
+            Box::pin(async move { report::groups(tx, &zone, as_of, &thresholds, only).await })
+        })
+        .await?)
 }
 
 /// Paging for messages.
@@ -101,10 +103,7 @@ pub async fn messages(
     Id(id): Id,
     Q(q): Q<Recent>,
 ) -> ApiResult<Json<Vec<Message>>> {
-    let mut tx = app.store.read().await?;
-    Ok(Json(
-        pond_store::chat::recent(&mut tx, id, limit(q.limit)).await?,
-    ))
+    Ok(Json(groups::recent(&app, id, limit(q.limit)).await?))
 }
 
 /// A group's people: staff flags, joins and leaves, and the Pond member
@@ -115,9 +114,8 @@ pub async fn people(
     State(app): State<App>,
     _: Caller,
     Id(id): Id,
-) -> ApiResult<Json<Vec<pond_store::groups::Person>>> {
-    let mut tx = app.store.read().await?;
-    Ok(Json(pond_store::groups::people_of(&mut tx, id).await?))
+) -> ApiResult<Json<Vec<groups::Person>>> {
+    Ok(Json(groups::people(&app, id).await?))
 }
 
 /// A batch of live events for one group.
@@ -203,40 +201,17 @@ pub async fn live(State(app): State<App>, Id(id): Id, w: Write<LiveBatch>) -> Ap
         )
         .field("events"));
     }
-    let settings = app.ingest_settings(Timestamp::MIN);
-    let store = app.store.clone();
+    let group = groups::group_ref(&app, id).await?;
+    let batch = events
+        .into_iter()
+        .enumerate()
+        .map(|(i, e)| chat_event(&group, id, i, e))
+        .collect::<ApiResult<Vec<_>>>()?;
+    let ingest = groups::live_ingest(&app, group, id).await?;
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
-        Box::pin(async move {
-            let g = pond_store::groups::get(tx, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("group"))?;
-            let group = group_ref(&g);
-            let batch = events
-                .into_iter()
-                .enumerate()
-                .map(|(i, e)| chat_event(&group, id, i, e))
-                .collect::<ApiResult<Vec<_>>>()?;
-            let mut ingest = Ingest::new(store, settings).with_group(group, id);
-            Ok(ingest.write_in(tx, batch).await?)
-        })
+        Box::pin(groups::ingest_live(tx, ingest, batch))
     })
     .await
-}
-
-fn group_ref(g: &Group) -> GroupRef {
-    let channel = match g.channel.as_str() {
-        "wechat" => Channel::Wechat,
-        "wecom" => Channel::Wecom,
-        "whatsapp" => Channel::Whatsapp,
-        "telegram" => Channel::Telegram,
-        "discord" => Channel::Discord,
-        _ => Channel::Other,
-    };
-    GroupRef {
-        channel,
-        external_id: g.external_id.clone(),
-        name: g.name.clone(),
-    }
 }
 
 fn chat_event(group: &GroupRef, id: i64, i: usize, e: LiveEvent) -> ApiResult<ChatEvent> {
@@ -320,13 +295,14 @@ pub async fn import(
         .or_else(|| q.file_name.clone())
         .unwrap_or_else(|| "uploaded chat".into());
     let options = ImportOptions::new(name, app.time_zone.clone());
-    let imported = community::import_reader(
-        &app.store,
+    let imported = community::import(
+        &app,
         BufReader::with_capacity(1 << 20, file),
         q.file_name,
         format,
         options,
-        app.ingest_settings(community::alerts::import_alerts_since(app.now())),
+        app.ingest_settings(community::alerts::import_alerts_since(app.now()))
+            .await?,
     )
     .await?;
     Ok(Json(imported))
@@ -380,11 +356,8 @@ pub async fn staff(
     let staff = w.body.staff;
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            if pond_store::groups::set_staff(tx, group, person, staff).await? {
-                Ok(Staff { staff })
-            } else {
-                Err(ApiError::not_found("person"))
-            }
+            groups::set_staff(tx, group, person, staff).await?;
+            Ok(Staff { staff })
         })
     })
     .await

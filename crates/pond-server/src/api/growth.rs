@@ -5,12 +5,12 @@ use super::params::Q;
 use crate::App;
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::Caller;
-use crate::funnel::{self, FunnelReport};
-use crate::growth::{self, GrowthReport, Options, Period};
 use axum::Json;
 use axum::extract::State;
 use jiff::Timestamp;
-use pond_store::contacts::ByState;
+use pond_app::funnel::{self, FunnelReport};
+use pond_app::growth::ByState;
+use pond_app::growth::{self, GrowthReport, Options, Period};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -51,9 +51,12 @@ pub async fn report(
         period_days: q.period_days.unwrap_or(defaults.period_days),
         within_days: q.within_days,
     };
-    let mut tx = app.store.read().await?;
+    let zone = app.time_zone.clone();
     Ok(Json(
-        growth::report(&mut tx, &app.time_zone, period, options).await?,
+        app.read(move |tx| {
+            Box::pin(async move { growth::report(tx, &zone, period, options).await })
+        })
+        .await?,
     ))
 }
 
@@ -83,8 +86,10 @@ pub async fn funnel(
     Q(q): Q<FunnelQuery>,
 ) -> ApiResult<Json<FunnelReport>> {
     let period = period(&app, q.from.as_deref(), q.to.as_deref(), 30)?;
-    let mut tx = app.store.read().await?;
-    Ok(Json(funnel::report(&mut tx, period).await?))
+    Ok(Json(
+        app.read(move |tx| Box::pin(funnel::report(tx, period)))
+            .await?,
+    ))
 }
 
 /// Customers adding and deleting the shop's staff (WeCom callbacks).
@@ -119,8 +124,7 @@ pub async fn contacts(
     Q(q): Q<FunnelQuery>,
 ) -> ApiResult<Json<ContactsReport>> {
     let period = period(&app, q.from.as_deref(), q.to.as_deref(), 30)?;
-    let mut tx = app.store.read().await?;
-    let by_state = pond_store::contacts::by_state(&mut tx, period.from_ms, period.to_ms).await?;
+    let by_state = growth::contacts(&app, &period).await?;
     let added = by_state.iter().map(|s| s.added).sum();
     let removed = by_state.iter().map(|s| s.removed).sum();
     Ok(Json(ContactsReport {
@@ -135,5 +139,5 @@ pub async fn contacts(
 
 fn period(app: &App, from: Option<&str>, to: Option<&str>, days: i64) -> ApiResult<Period> {
     let today = app.time_zone.to_datetime(Timestamp::now()).date();
-    Period::parse(&app.time_zone, from, to, today, days)
+    Ok(Period::parse(&app.time_zone, from, to, today, days)?)
 }

@@ -3,7 +3,6 @@
 
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Json, Write};
-use crate::livecodes::{self, LiveCodeView, NewLiveCode, NewTarget};
 use crate::{App, uploads, write};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -11,7 +10,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use jiff::{SignedDuration, Timestamp};
-use pond_core::livecode::{MAX_TARGETS, Strategy};
+use pond_app::livecodes::{self, LiveCodeView, NewLiveCode, NewTarget};
+use pond_core::livecode::Strategy;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -42,13 +42,7 @@ pub async fn create(State(app): State<App>, w: Write<NewLiveCode>) -> ApiResult<
 #[utoipa::path(get, path = "/api/v1/livecodes", operation_id = "livecodes_list", tag = "livecodes",
     responses((status = 200, body = Vec<LiveCodeView>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<axum::Json<Vec<LiveCodeView>>> {
-    let mut tx = app.store.read().await?;
-    let now = app.now();
-    let mut out = Vec::new();
-    for lc in pond_store::livecodes::list(&mut tx).await? {
-        out.push(livecodes::view(&mut tx, &app.public_url, lc, now).await?);
-    }
-    Ok(axum::Json(out))
+    Ok(axum::Json(livecodes::list(&app).await?))
 }
 
 /// One live code: its targets (assigned, capacity, expiry, status) and its
@@ -60,11 +54,7 @@ pub async fn get_one(
     _: Caller,
     Path(code): Path<String>,
 ) -> ApiResult<axum::Json<LiveCodeView>> {
-    let mut tx = app.store.read().await?;
-    let lc = livecodes::find(&mut tx, &code).await?;
-    Ok(axum::Json(
-        livecodes::view(&mut tx, &app.public_url, lc, app.now()).await?,
-    ))
+    Ok(axum::Json(livecodes::one(&app, &code).await?))
 }
 
 /// Fields of a live code to change.
@@ -100,17 +90,7 @@ pub async fn patch(
     let (now, base) = (app.now(), app.public_url.to_string());
     write::run(&app, None, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            let lc = livecodes::find(tx, &code).await?;
-            pond_store::livecodes::update(
-                tx,
-                lc.id,
-                name.as_deref(),
-                strategy.map(Strategy::as_str),
-                p.enabled,
-            )
-            .await?;
-            let lc = livecodes::find(tx, &code).await?;
-            livecodes::view(tx, &base, lc, now).await
+            livecodes::update(tx, &base, &code, name.as_deref(), strategy, p.enabled, now).await
         })
     })
     .await
@@ -131,18 +111,7 @@ pub async fn add_target(
     let (now, base) = (app.now(), app.public_url.to_string());
     write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {
         Box::pin(async move {
-            let lc = livecodes::find(tx, &code).await?;
-            // Under the live code's lock, so two additions cannot both pass the count.
-            pond_store::livecodes::lock(tx, lc.id).await?;
-            if pond_store::livecodes::targets(tx, lc.id).await?.len() >= MAX_TARGETS {
-                return Err(ApiError::unprocessable(
-                    "invalid_targets",
-                    format!("a live code has at most {MAX_TARGETS} targets"),
-                )
-                .field("targets"));
-            }
-            pond_store::livecodes::add_target(tx, lc.id, &name, capacity, enabled, now).await?;
-            livecodes::view(tx, &base, lc, now).await
+            livecodes::add_target(tx, &base, &code, &name, capacity, enabled, now).await
         })
     })
     .await
@@ -196,20 +165,17 @@ pub async fn patch_target(
     let (now, base) = (app.now(), app.public_url.to_string());
     write::run(&app, None, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            let lc = livecodes::find(tx, &code).await?;
-            let found = pond_store::livecodes::update_target(
+            livecodes::update_target(
                 tx,
-                lc.id,
+                &base,
+                &code,
                 target,
                 name.as_deref(),
                 capacity,
                 p.enabled,
+                now,
             )
-            .await?;
-            if !found {
-                return Err(ApiError::not_found("target").field("target_id"));
-            }
-            livecodes::view(tx, &base, lc, now).await
+            .await
         })
     })
     .await
@@ -262,11 +228,7 @@ pub async fn put_qr(
     let base = app.public_url.to_string();
     write::run(&app, None, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            let lc = livecodes::find(tx, &code).await?;
-            if !pond_store::livecodes::set_qr(tx, lc.id, target, &bytes, mime, expires_at).await? {
-                return Err(ApiError::not_found("target").field("target_id"));
-            }
-            livecodes::view(tx, &base, lc, now).await
+            livecodes::set_qr(tx, &base, &code, target, &bytes, mime, expires_at, now).await
         })
     })
     .await

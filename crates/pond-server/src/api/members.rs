@@ -1,15 +1,15 @@
 //! `/api/v1/members`.
 
 use super::params::{Id, IdPath, IdempotencyKey, Q, limit};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use crate::members::{self, MemberInput, MemberView};
-use crate::rewards::{self, Balance, EntryView, Redemption, RedemptionInput};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::members::{self, MemberInput, MemberView};
+use pond_app::rewards::{self, Balance, EntryView, Redemption, RedemptionInput};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
@@ -48,29 +48,16 @@ pub async fn list(
     _: Caller,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Vec<MemberView>>> {
-    let mut tx = app.store.read().await?;
-    let found =
-        pond_store::members::search(&mut tx, q.q.as_deref(), q.before, limit(q.limit)).await?;
-    let mut out = Vec::with_capacity(found.len());
-    for m in found {
-        out.push(members::view(&mut tx, m).await?);
-    }
-    Ok(Json(out))
+    Ok(Json(
+        members::search(&app, q.q.as_deref(), q.before, limit(q.limit)).await?,
+    ))
 }
 
 /// One member.
 #[utoipa::path(get, path = "/api/v1/members/{id}", operation_id = "members_get_one", params(IdPath), tag = "members",
     responses((status = 200, body = MemberView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_one(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<Json<MemberView>> {
-    let mut tx = app.store.read().await?;
-    Ok(Json(members::get(&mut tx, id).await?))
-}
-
-async fn exists(tx: &mut pond_store::Tx, id: i64) -> ApiResult<()> {
-    match pond_store::members::get(tx, id).await? {
-        Some(_) => Ok(()),
-        None => Err(ApiError::not_found("member")),
-    }
+    Ok(Json(members::one(&app, id).await?))
 }
 
 /// A member's balances, one per unit: the sums of their ledger entries.
@@ -81,9 +68,7 @@ pub async fn balances(
     _: Caller,
     Id(id): Id,
 ) -> ApiResult<Json<Vec<Balance>>> {
-    let mut tx = app.store.read().await?;
-    exists(&mut tx, id).await?;
-    Ok(Json(rewards::balances(&mut tx, id).await?))
+    Ok(Json(rewards::balances_of(&app, id).await?))
 }
 
 /// Paging for the ledger.
@@ -106,10 +91,9 @@ pub async fn ledger(
     Id(id): Id,
     Q(q): Q<LedgerQuery>,
 ) -> ApiResult<Json<Vec<EntryView>>> {
-    let mut tx = app.store.read().await?;
-    exists(&mut tx, id).await?;
-    let entries = pond_store::ledger::entries_of(&mut tx, id, q.before, limit(q.limit)).await?;
-    Ok(Json(entries.into_iter().map(EntryView::from).collect()))
+    Ok(Json(
+        rewards::ledger(&app, id, q.before, limit(q.limit)).await?,
+    ))
 }
 
 /// Spend part of a member's balance; never below zero.
@@ -123,7 +107,7 @@ pub async fn redeem(
     let now = app.now();
     write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {
         Box::pin(async move {
-            exists(tx, id).await?;
+            members::exists(tx, id).await?;
             rewards::redeem(tx, id, w.body, now).await
         })
     })

@@ -1,4 +1,4 @@
-//! The JSON API under `/api/v1`, the public redirects, and the router.
+//! The JSON API under `/api/v1` and its OpenAPI document.
 
 mod alerts;
 mod document;
@@ -8,15 +8,15 @@ mod livecodes;
 mod members;
 mod notices;
 mod params;
-mod posters;
+pub(crate) mod posters;
 mod programs;
 mod referrals;
 pub(crate) mod simulate;
 mod trust;
 pub mod webhooks;
 
+use crate::App;
 use crate::error::{ApiError, ErrorBody, ErrorDetail};
-use crate::{App, BODY_LIMIT, redirect};
 
 /// Largest live batch body: 1,000 events with text.
 const LIVE_BODY_LIMIT: usize = 4 << 20;
@@ -26,12 +26,10 @@ pub fn openapi_json() -> String {
     serde_json::to_string_pretty(document::document()).unwrap_or_default()
 }
 use axum::extract::DefaultBodyLimit;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, patch, post, put};
 use axum::{Json, Router};
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::trace::TraceLayer;
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -77,9 +75,9 @@ impl Modify for Bearer {
     }
 }
 
-/// The whole HTTP surface.
-pub fn router(app: App) -> Router {
-    let api = Router::new()
+/// The routes under `/api/v1` (nested by [`crate::router`]).
+pub fn routes() -> Router<App> {
+    Router::new()
         .route("/programs", post(programs::create).get(programs::list))
         .route(
             "/programs/{id}",
@@ -178,41 +176,11 @@ pub fn router(app: App) -> Router {
             "/openapi.json",
             get(|| async { Json(document::document()) }),
         )
-        .method_not_allowed_fallback(method_not_allowed);
-    Router::new()
-        .nest("/api/v1", api)
-        .route("/r/{code}", get(redirect::follow))
-        .route("/r/{code}/qr.svg", get(redirect::qr_svg))
-        .route("/r/{code}/qr.png", get(redirect::qr_png))
-        .route("/r/{code}/poster.png", get(posters::link_poster))
-        .route("/j/{code}", get(crate::livecodes::page::follow))
-        .route("/j/{code}/qr.png", get(crate::livecodes::page::qr_png))
-        .route("/j/{code}/qr.svg", get(crate::livecodes::page::qr_svg))
-        .route(
-            "/j/{code}/qr/{file}",
-            get(crate::livecodes::page::target_qr),
-        )
-        .route("/", get(crate::landing::page))
-        .route("/join", get(crate::join::form).post(crate::join::submit))
-        .route("/privacy", get(crate::join::privacy))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/hooks/telegram", post(crate::hooks::telegram))
-        .route(
-            "/hooks/wecom",
-            get(crate::hooks::wecom::verify).post(crate::hooks::wecom::event),
-        )
-        .merge(crate::console::router())
-        .fallback(not_found)
-        .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(TraceLayer::new_for_http())
-        .with_state(app)
+        .method_not_allowed_fallback(method_not_allowed)
 }
 
-async fn not_found() -> impl IntoResponse {
+/// An unknown route: a JSON 404 (pages answer their own).
+pub async fn not_found() -> impl IntoResponse {
     ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 

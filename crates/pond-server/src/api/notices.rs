@@ -2,14 +2,14 @@
 //! complaint (a live code with no group left, a disabled webhook endpoint).
 
 use super::params::{Id, IdPath, IdempotencyKey, Q, limit, state_filter};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use pond_store::notices::Notice;
+use pond_app::notices::{self, Notice};
 use serde::Deserialize;
 use utoipa::IntoParams;
 
@@ -35,10 +35,7 @@ pub async fn list(
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Vec<Notice>>> {
     let state = state_filter(q.state.as_deref(), "open", &["open", "resolved"])?;
-    let mut tx = app.store.read().await?;
-    Ok(Json(
-        pond_store::notices::list(&mut tx, state, limit(q.limit)).await?,
-    ))
+    Ok(Json(notices::list(&app, state, limit(q.limit)).await?))
 }
 
 /// Resolve a notice: the condition was dealt with. If it comes back, a new
@@ -52,14 +49,7 @@ pub async fn resolve(
 ) -> ApiResult<Response> {
     let now = app.now();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
-        Box::pin(async move {
-            if !pond_store::notices::resolve(tx, id, now).await? {
-                return Err(ApiError::not_found("open notice"));
-            }
-            pond_store::notices::get(tx, id)
-                .await?
-                .ok_or_else(|| ApiError::not_found("notice"))
-        })
+        Box::pin(notices::resolve(tx, id, now))
     })
     .await
 }

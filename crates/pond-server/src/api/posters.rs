@@ -6,16 +6,17 @@
 use super::params::{Id, IdPath, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Caller;
-use crate::{App, poster, redirect, uploads, write};
+use crate::{App, redirect, uploads, write};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use image::GenericImageView;
+use pond_app::poster;
+use pond_app::poster::{Layout, Template};
+use pond_app::time::ts;
 use pond_core::code::ReferralCode;
-use pond_store::posters::{Layout, Template};
-use pond_store::time::ts;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -159,10 +160,7 @@ pub async fn put_template(
     let now = app.now();
     write::run(&app, None, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            if pond_store::programs::get(tx, id).await?.is_none() {
-                return Err(ApiError::not_found("program"));
-            }
-            pond_store::posters::put(tx, id, &bytes, &layout, now).await?;
+            poster::put_template(tx, id, &bytes, &layout, now).await?;
             Ok(TemplateView {
                 program_id: id,
                 layout,
@@ -182,19 +180,12 @@ pub async fn get_template(
     _: Caller,
     Id(id): Id,
 ) -> ApiResult<axum::Json<TemplateView>> {
-    let mut tx = app.store.read().await?;
-    let t = template(&mut tx, id).await?;
+    let t = poster::template(&app, id).await?;
     Ok(axum::Json(TemplateView {
         program_id: t.program_id,
         layout: t.layout,
         updated_at: ts(t.updated_at).to_string(),
     }))
-}
-
-async fn template(tx: &mut pond_store::Tx, program: i64) -> ApiResult<Template> {
-    pond_store::posters::get(tx, program)
-        .await?
-        .ok_or_else(|| ApiError::not_found("poster template").field("program"))
 }
 
 /// Which program's poster.
@@ -219,40 +210,16 @@ pub async fn member_poster(
     Q(q): Q<PosterQuery>,
 ) -> ApiResult<Response> {
     let now = app.now();
-    let program = q.program;
-    let (t, link, name) = app
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                let member = pond_store::members::get(tx, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("member"))?;
-                if pond_store::programs::get(tx, program).await?.is_none() {
-                    return Err(ApiError::not_found("program").field("program"));
-                }
-                let t = template(tx, program).await?;
-                let link = pond_store::links::get_or_create(tx, program, id, now).await?;
-                Ok::<_, ApiError>((t, link.code, member.name))
-            })
-        })
-        .await?;
-    draw(&app, t, &link, name).await
+    let p = poster::of_member(&app, id, q.program, now).await?;
+    draw(&app, p.template, &p.code, p.name).await
 }
 
 /// `GET /r/{code}/poster.png`: the poster of the member whose link this is.
 pub async fn link_poster(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
     let unknown = || ApiError::not_found("referral code");
     let code = ReferralCode::parse(&code).map_err(|_| unknown())?;
-    let mut tx = app.store.read().await?;
-    let link = pond_store::links::by_code(&mut tx, code.as_str())
-        .await?
-        .ok_or_else(unknown)?;
-    let t = template(&mut tx, link.program_id).await?;
-    let name = pond_store::members::get(&mut tx, link.member_id)
-        .await?
-        .and_then(|m| m.name);
-    drop(tx);
-    draw(&app, t, &link.code, name).await
+    let p = poster::of_link(&app, code.as_str()).await?;
+    draw(&app, p.template, &p.code, p.name).await
 }
 
 /// Renders off the async threads: decoding, drawing and encoding a poster

@@ -1,13 +1,13 @@
 //! `/api/v1/programs`.
 
 use super::params::{Id, IdPath, IdempotencyKey};
-use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Caller, Json, Write};
-use crate::programs::{self, ProgramView};
 use crate::{App, redirect, write};
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::programs::{self, ProgramView};
 use pond_core::program::ProgramSpec;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -29,8 +29,7 @@ pub async fn create(State(app): State<App>, w: Write<ProgramSpec>) -> ApiResult<
 #[utoipa::path(get, path = "/api/v1/programs", operation_id = "programs_list", tag = "programs",
     responses((status = 200, body = Vec<ProgramView>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<axum::Json<Vec<ProgramView>>> {
-    let mut tx = app.store.read().await?;
-    Ok(axum::Json(programs::list(&mut tx).await?))
+    Ok(axum::Json(programs::all(&app).await?))
 }
 
 /// One program.
@@ -41,8 +40,7 @@ pub async fn get_one(
     _: Caller,
     Id(id): Id,
 ) -> ApiResult<axum::Json<ProgramView>> {
-    let mut tx = app.store.read().await?;
-    Ok(axum::Json(programs::get(&mut tx, id).await?))
+    Ok(axum::Json(programs::one(&app, id).await?))
 }
 
 /// Change fields of a program; the result is validated and reviewed again.
@@ -96,16 +94,7 @@ pub async fn link(State(app): State<App>, Id(id): Id, w: Write<LinkInput>) -> Ap
     let a = app.clone();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
         Box::pin(async move {
-            if pond_store::programs::get(tx, id).await?.is_none() {
-                return Err(ApiError::not_found("program"));
-            }
-            if pond_store::members::get(tx, w.body.member_id)
-                .await?
-                .is_none()
-            {
-                return Err(ApiError::not_found("member").field("member_id"));
-            }
-            let l = pond_store::links::get_or_create(tx, id, w.body.member_id, now).await?;
+            let l = programs::link(tx, id, w.body.member_id, now).await?;
             Ok(link_view(&a, l))
         })
     })
@@ -113,7 +102,7 @@ pub async fn link(State(app): State<App>, Id(id): Id, w: Write<LinkInput>) -> Ap
 }
 
 /// Builds the view of a link.
-pub fn link_view(app: &App, l: pond_store::links::Link) -> LinkView {
+pub fn link_view(app: &App, l: programs::Link) -> LinkView {
     let url = redirect::link_url(app, &l.code);
     LinkView {
         qr_png: format!("{url}/qr.png"),

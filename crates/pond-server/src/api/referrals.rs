@@ -2,14 +2,14 @@
 
 use super::params::{Id, IdPath, IdempotencyKey, Q, limit};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::events::{self, EventInput, EventResult};
 use crate::extract::{Caller, Write};
-use crate::referrals::{self, AttributionResult, CheckoutAttribution, Decision, ReferralView};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::events::{self, EventInput, EventResult};
+use pond_app::referrals::{self, AttributionResult, CheckoutAttribution, Decision, ReferralView};
 use pond_core::referral::{Review, Status};
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
@@ -56,7 +56,7 @@ pub async fn list(
     _: Caller,
     Q(q): Q<ListQuery>,
 ) -> ApiResult<Json<Vec<ReferralView>>> {
-    let mut filter = pond_store::referrals::Filter {
+    let mut filter = referrals::Filter {
         program_id: q.program_id,
         inviter_id: q.inviter_id,
         before: q.before,
@@ -76,12 +76,7 @@ pub async fn list(
             })?)
         }
     }
-    let mut tx = app.store.read().await?;
-    let mut out = Vec::new();
-    for r in pond_store::referrals::list(&mut tx, &filter).await? {
-        out.push(referrals::view(&mut tx, r).await?);
-    }
-    Ok(Json(out))
+    Ok(Json(referrals::list(&app, &filter).await?))
 }
 
 /// One referral with its rewards.
@@ -92,11 +87,7 @@ pub async fn get_one(
     _: Caller,
     Id(id): Id,
 ) -> ApiResult<Json<ReferralView>> {
-    let mut tx = app.store.read().await?;
-    let r = pond_store::referrals::get(&mut tx, id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("referral"))?;
-    Ok(Json(referrals::view(&mut tx, r).await?))
+    Ok(Json(referrals::one(&app, id).await?))
 }
 
 async fn decide(app: App, id: i64, w: Write<Decision>, decision: Review) -> ApiResult<Response> {

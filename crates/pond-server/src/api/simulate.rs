@@ -6,13 +6,13 @@ use super::params::Q;
 use crate::App;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Json as Body};
-use crate::plot::{self, Format};
-use crate::simulate::{self, FitReport, GraphKind, Limits, Outcome, SimulateRequest};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pond_store::referral_graph::ReferralGraph;
+use pond_app::plot::{self, Format};
+use pond_app::simulate::ReferralGraph;
+use pond_app::simulate::{self, FitReport, GraphKind, Limits, Outcome, SimulateRequest};
 use serde::Deserialize;
 use std::time::Duration;
 use tokio::sync::Semaphore;
@@ -117,8 +117,7 @@ pub async fn fit(State(app): State<App>, _: Caller) -> ApiResult<Json<FitReport>
 }
 
 async fn load(app: &App) -> ApiResult<ReferralGraph> {
-    let mut tx = app.store.read().await?;
-    Ok(pond_store::referral_graph::load(&mut tx).await?)
+    Ok(simulate::history(app).await?)
 }
 
 /// Loads the history if the request needs it, plans, and runs the
@@ -148,7 +147,9 @@ pub(crate) async fn outcome(app: &App, req: SimulateRequest) -> ApiResult<Outcom
             )
         })?;
     let history = if wants_graph { history } else { None };
-    tokio::task::spawn_blocking(move || simulate::run(&plan, history.as_ref()))
-        .await
-        .map_err(|e| ApiError::internal(&e))?
+    Ok(
+        tokio::task::spawn_blocking(move || simulate::run(&plan, history.as_ref()))
+            .await
+            .map_err(|e| ApiError::internal(&e))??,
+    )
 }

@@ -5,12 +5,12 @@
 use super::params::{Id, IdPath, IdempotencyKey, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
-use crate::trust::{self, AskInput, AskView, ProgramTrust, SignalInput, SignalView, TrustView};
 use crate::{App, write};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use pond_app::trust::{self, AskInput, AskView, ProgramTrust, SignalInput, SignalView, TrustView};
 use pond_core::trust::{AskKind, Decision, Subject};
 use serde::Deserialize;
 use utoipa::IntoParams;
@@ -36,8 +36,11 @@ pub async fn ask(State(app): State<App>, w: Write<AskInput>) -> ApiResult<Respon
 #[utoipa::path(get, path = "/api/v1/members/{id}/trust", operation_id = "trust_member", params(IdPath), tag = "trust",
     responses((status = 200, body = TrustView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn member(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<Json<TrustView>> {
-    let mut tx = app.store.read().await?;
-    Ok(Json(trust::member_view(&mut tx, id, app.now()).await?))
+    let now = app.now();
+    Ok(Json(
+        app.read(move |tx| Box::pin(trust::member_view(tx, id, now)))
+            .await?,
+    ))
 }
 
 /// Which ask.
@@ -71,8 +74,9 @@ pub async fn can_ask(
             .field("kind")
         })?;
     let now = app.now();
-    let mut tx = app.store.read().await?;
-    let t = trust::member(&mut tx, id, now).await?;
+    let t = app
+        .read(move |tx| Box::pin(trust::member(tx, id, now)))
+        .await?;
     Ok(Json(pond_core::trust::can_ask(
         &trust::policy(),
         &t,
@@ -98,8 +102,11 @@ pub async fn member_signal(
 #[utoipa::path(get, path = "/api/v1/groups/{id}/trust", operation_id = "trust_group", params(IdPath), tag = "trust",
     responses((status = 200, body = TrustView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn group(State(app): State<App>, _: Caller, Id(id): Id) -> ApiResult<Json<TrustView>> {
-    let mut tx = app.store.read().await?;
-    Ok(Json(trust::group_view(&mut tx, id, app.now()).await?))
+    let now = app.now();
+    Ok(Json(
+        app.read(move |tx| Box::pin(trust::group_view(tx, id, now)))
+            .await?,
+    ))
 }
 
 /// Record a group signal: `useful_content`, or a `leave` the chat data did
@@ -133,6 +140,9 @@ pub async fn program(
     _: Caller,
     Id(id): Id,
 ) -> ApiResult<Json<ProgramTrust>> {
-    let mut tx = app.store.read().await?;
-    Ok(Json(trust::program_report(&mut tx, id, app.now()).await?))
+    let now = app.now();
+    Ok(Json(
+        app.read(move |tx| Box::pin(trust::program_report(tx, id, now)))
+            .await?,
+    ))
 }

@@ -6,15 +6,15 @@
 use super::page::{PageError, head, url_encode};
 use crate::App;
 use crate::join::Lang;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::{Argon2, password_hash::rand_core::OsRng};
 use axum::extract::{ConnectInfo, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
 use cookie::{Cookie, SameSite};
-use jiff::{SignedDuration, Timestamp};
+use jiff::SignedDuration;
 use maud::{DOCTYPE, html};
+pub use pond_app::users::{Role, create_user};
+use pond_app::users::{hash_password, validate, verify_password};
 use pond_core::privacy::sha256_hex;
 use pond_store::users::Session;
 use rand::RngCore;
@@ -30,117 +30,14 @@ pub const LANG_COOKIE: &str = "pond_lang";
 const LOGIN_COOKIE: &str = "pond_login";
 /// How long a login lasts.
 const SESSION_DAYS: i64 = 7;
-/// NIST SP 800-63B's floor for a memorized secret.
-const MIN_PASSWORD: usize = 8;
 
-/// What an account may do. Ordered: each role can do what those below it can.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Role {
-    /// Reads every page; changes nothing.
-    Viewer,
-    /// Runs the shop day to day: programs, reviews, complaints, imports.
-    Operator,
-    /// Also settings, tokens, webhooks and accounts.
-    Owner,
-}
-
-impl Role {
-    /// `owner`, `operator` or `viewer`.
-    pub fn parse(s: &str) -> Option<Role> {
-        match s {
-            "owner" => Some(Role::Owner),
-            "operator" => Some(Role::Operator),
-            "viewer" => Some(Role::Viewer),
-            _ => None,
-        }
+/// The name of a role shown on pages.
+pub fn role_label(role: Role, l: Lang) -> &'static str {
+    match role {
+        Role::Owner => l.t("店主", "owner"),
+        Role::Operator => l.t("运营", "operator"),
+        Role::Viewer => l.t("只读", "viewer"),
     }
-
-    /// The stored name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Owner => "owner",
-            Role::Operator => "operator",
-            Role::Viewer => "viewer",
-        }
-    }
-
-    /// The name shown on pages.
-    pub fn label(self, l: Lang) -> &'static str {
-        match self {
-            Role::Owner => l.t("店主", "owner"),
-            Role::Operator => l.t("运营", "operator"),
-            Role::Viewer => l.t("只读", "viewer"),
-        }
-    }
-}
-
-/// Hashes a password with argon2id and a random salt (slow on purpose:
-/// call it off the async threads).
-pub fn hash_password(password: &str) -> Result<String, String> {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(password.as_bytes(), &salt)
-        .map(|h| h.to_string())
-        .map_err(|e| format!("could not hash the password: {e}"))
-}
-
-/// Whether `password` matches the PHC string `hash`.
-pub fn verify_password(password: &str, hash: &str) -> bool {
-    PasswordHash::new(hash).is_ok_and(|h| {
-        Argon2::default()
-            .verify_password(password.as_bytes(), &h)
-            .is_ok()
-    })
-}
-
-/// Checks a new account's name and password; the error names the field.
-pub fn validate(username: &str, password: &str) -> Result<(), (&'static str, String)> {
-    let name_ok = !username.is_empty()
-        && username.chars().count() <= 64
-        && !username
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control());
-    if !name_ok {
-        return Err((
-            "username",
-            "the username must be 1 to 64 characters without spaces".into(),
-        ));
-    }
-    if password.chars().count() < MIN_PASSWORD {
-        return Err((
-            "password",
-            format!("the password must have at least {MIN_PASSWORD} characters"),
-        ));
-    }
-    Ok(())
-}
-
-/// Creates an account (hashing its password first); used by the setup page
-/// and by `pond user create`.
-pub async fn create_user(
-    store: &pond_store::Store,
-    username: &str,
-    password: &str,
-    role: Role,
-    now: Timestamp,
-) -> Result<i64, String> {
-    validate(username, password).map_err(|(_, m)| m)?;
-    let password = password.to_string();
-    let hash = tokio::task::spawn_blocking(move || hash_password(&password))
-        .await
-        .map_err(|e| e.to_string())??;
-    let name = username.to_string();
-    store
-        .write(move |tx| {
-            Box::pin(async move {
-                pond_store::users::insert(tx, &name, &hash, role.as_str(), now).await
-            })
-        })
-        .await
-        .map_err(|e| match e {
-            pond_store::StoreError::Conflict(_) => format!("the username {username} is taken"),
-            e => e.to_string(),
-        })
 }
 
 /// 32 random bytes, URL-safe base64.

@@ -22,7 +22,7 @@ pub fn svg(
     label: &str,
     draw: impl FnOnce(&DrawingArea<SVGBackend<'_>, Shift>) -> Drawn,
 ) -> Markup {
-    crate::plot::fonts_ready();
+    pond_app::plot::fonts_ready();
     let mut out = String::new();
     let drawn = {
         let root = SVGBackend::with_string(&mut out, size).into_drawing_area();

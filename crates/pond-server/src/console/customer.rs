@@ -127,7 +127,7 @@ async fn page(
         });
     }
     let rewards = pond_store::rewards::of_member(&mut tx, id, 50).await?;
-    let balances = crate::rewards::balances(&mut tx, id).await?;
+    let balances = pond_app::rewards::balances(&mut tx, id).await?;
     drop(tx);
     let rewards: Vec<_> = rewards
         .into_iter()

@@ -4,19 +4,19 @@
 //! trust and complaints.
 //!
 //! Every figure comes from the same report the API answers
-//! ([`crate::community::report::groups`]), so the page and
+//! ([`pond_app::community::report::groups`]), so the page and
 //! `GET /api/v1/groups/report` cannot disagree.
 
 use super::community_charts::{self, Heatmap};
 use super::{Ctx, Nav, PageError, PageResult, fmt, layout, state_label};
 use crate::App;
-use crate::community::report::{self, GroupRow, date_of};
 use crate::join::Lang;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use jiff::civil::Date;
 use maud::{Markup, html};
+use pond_app::community::report::{self, GroupRow, date_of};
 use pond_community::day_number;
 use serde::Deserialize;
 use std::collections::BTreeMap;
@@ -111,9 +111,9 @@ pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) 
     let report = report::groups(&mut tx, &app.time_zone, today, &app.config.lifecycle, None)
         .await
         .map_err(|e| PageError::from(e).lang(l))?;
-    let period = crate::growth::Period::parse(&app.time_zone, None, None, today, 90)
+    let period = pond_app::growth::Period::parse(&app.time_zone, None, None, today, 90)
         .map_err(|e| PageError::from(e).lang(l))?;
-    let funnel = crate::funnel::report(&mut tx, period)
+    let funnel = pond_app::funnel::report(&mut tx, period)
         .await
         .map_err(|e| PageError::from(e).lang(l))?;
     drop(tx);
@@ -126,7 +126,7 @@ pub async fn list(State(app): State<App>, ctx: Ctx, Query(q): Query<ListQuery>) 
     sort_rows(&mut rows, sort, desc);
     let census = &report.census;
     let survival = &report.survival;
-    let mut total = crate::funnel::Stages::default();
+    let mut total = pond_app::funnel::Stages::default();
     for c in &funnel.channels {
         total.joins += c.stages.joins;
         total.linked_members += c.stages.linked_members;
@@ -306,7 +306,7 @@ pub async fn detail(
             );
         }
     }
-    let trust = crate::trust::group_view(&mut tx, id, now)
+    let trust = pond_app::trust::group_view(&mut tx, id, now)
         .await
         .map_err(|e| PageError::from(e).lang(l))?;
     // The store lists complaints across groups; a group has few.

@@ -7,8 +7,8 @@
 //! again adds nothing). It is a module-level static because the app's
 //! shared state is not this page's to extend.
 
-use crate::community::Imported;
 use jiff::Timestamp;
+use pond_app::community::Imported;
 use std::collections::BTreeMap;
 use std::io::{Read, Seek, SeekFrom};
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -11,7 +11,6 @@ use super::auth::Role;
 use super::import_jobs::{self, Counting, Outcome};
 use super::{Ctx, Nav, PageError, PageResult, csrf_field, fmt, layout};
 use crate::App;
-use crate::community;
 use crate::join::Lang;
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
@@ -19,6 +18,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::html;
+use pond_app::community;
 use pond_import::ImportOptions;
 use std::io::{BufReader, Seek, Write};
 use std::sync::atomic::Ordering;
@@ -213,7 +213,9 @@ pub async fn upload(
         group
     };
     let options = ImportOptions::new(name, app.time_zone.clone());
-    let settings = app.ingest_settings(community::alerts::import_alerts_since(app.now()));
+    let settings = app
+        .ingest_settings(community::alerts::import_alerts_since(app.now()))
+        .await?;
     let reader = BufReader::with_capacity(1 << 20, Counting::new(file, job.counters.clone()));
     let counters = job.counters.clone();
     let store = app.store.clone();
@@ -238,7 +240,7 @@ pub async fn upload(
                 Outcome::Failed(nothing_read(&imported))
             }
             Ok(Ok(imported)) => Outcome::Done(Box::new(imported)),
-            Ok(Err(e)) => Outcome::Failed(e.message),
+            Ok(Err(e)) => Outcome::Failed(e.message()),
             Err(e) => {
                 tracing::error!(error = %e, "console import task failed");
                 Outcome::Failed("the import stopped unexpectedly; see the server log".into())

@@ -120,10 +120,10 @@ async fn detail(
     };
     let programs = pond_store::programs::list(&mut tx).await?;
     let links = pond_store::links::all_of_member(&mut tx, id).await?;
-    let balances = crate::rewards::balances(&mut tx, id).await?;
+    let balances = pond_app::rewards::balances(&mut tx, id).await?;
     let entries = pond_store::ledger::entries_of(&mut tx, id, None, LATEST).await?;
     let rewards = pond_store::rewards::of_member(&mut tx, id, LATEST).await?;
-    let trust = crate::trust::member_view(&mut tx, id, now).await?;
+    let trust = pond_app::trust::member_view(&mut tx, id, now).await?;
     let referred_by = match pond_store::referrals::of_invitee(&mut tx, id).await? {
         Some(r) => Some((r.inviter_id, member_name(&mut tx, r.inviter_id).await?)),
         None => None,
@@ -246,7 +246,7 @@ pub(super) fn link_card(app: &App, l: Lang, program: &str, code: &str, clicks: i
 /// The QR code of `url` as inline SVG (its XML prolog dropped: it has no
 /// place inside HTML).
 pub(super) fn qr(url: &str, l: Lang) -> Markup {
-    match crate::qr::svg(url) {
+    match pond_app::qr::svg(url) {
         Ok(svg) => {
             let svg = svg
                 .find("<svg")

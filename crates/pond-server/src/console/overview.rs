@@ -4,10 +4,10 @@
 
 use super::{Ctx, Nav, PageResult, charts, fmt, layout};
 use crate::App;
-use crate::growth::{self, Options, Period};
 use axum::extract::{Query, State};
 use maud::{Markup, html};
-use pond_core::referral::Review;
+use pond_app::growth::{Options, Period};
+use pond_app::overview::{Overview, overview};
 use serde::Deserialize;
 
 /// `?days=30|90|365`.
@@ -23,39 +23,20 @@ pub async fn page(State(app): State<App>, ctx: Ctx, Query(q): Query<OverviewQuer
     let days = q.days.filter(|d| PERIODS.contains(d)).unwrap_or(90);
     let today = app.time_zone.to_datetime(app.now()).date();
     let period = Period::parse(&app.time_zone, None, None, today, days)?;
-    let mut tx = app.store.read().await?;
-    let report = growth::report(
-        &mut tx,
-        &app.time_zone,
-        period,
-        Options {
-            period_days: if days > 90 { 30 } else { 7 },
-            within_days: None,
-        },
-    )
-    .await?;
-    let rewards = pond_store::rewards::totals(
-        &mut tx,
-        jiff::Timestamp::from_millisecond(period.from_ms).unwrap_or_default(),
-        jiff::Timestamp::from_millisecond(period.to_ms).unwrap_or_default(),
-    )
-    .await?;
-    let census =
-        crate::community::report::groups(&mut tx, &app.time_zone, today, &app.lifecycle(), None)
-            .await?
-            .census;
-    let complaints = pond_store::alerts::list(&mut tx, Some("open"), 5).await?;
-    let open_complaints = pond_store::alerts::count(&mut tx, "open").await?;
-    let flagged = pond_store::referrals::count_by_review(&mut tx, Review::Flagged).await?;
-    let notices = pond_store::notices::list(&mut tx, Some("open"), 5).await?;
-    let mut worn = Vec::new();
-    for p in pond_store::programs::list(&mut tx).await? {
-        let t = crate::trust::program_report(&mut tx, p.id, app.now()).await?;
-        if !t.members_under_threshold.is_empty() {
-            worn.push((p.id, p.spec.name.clone(), t.members_under_threshold.len()));
-        }
-    }
-    drop(tx);
+    let options = Options {
+        period_days: if days > 90 { 30 } else { 7 },
+        within_days: None,
+    };
+    let Overview {
+        report,
+        rewards,
+        census,
+        complaints,
+        open_complaints,
+        flagged,
+        notices,
+        worn,
+    } = overview(&app, period, options, today).await?;
 
     let l = ctx.lang;
     let k_points: Vec<(String, f64)> = report

@@ -236,6 +236,14 @@ impl PageError {
 
 impl From<StoreError> for PageError {
     fn from(e: StoreError) -> Self {
+        PageError::from(pond_app::Error::from(e))
+    }
+}
+
+/// The one mapping from the application's errors to console pages: the
+/// API's status for the same error, and its sentence.
+impl From<pond_app::Error> for PageError {
+    fn from(e: pond_app::Error) -> Self {
         PageError::from(ApiError::from(e))
     }
 }
@@ -372,7 +380,7 @@ pub fn layout(ctx: &Ctx, active: Nav, title: &str, body: Markup) -> Response {
                     }
                     div.account {
                         a.lang href=(switch) hreflang=(other.0) { (other.1) }
-                        span.who { (ctx.user.username) " · " (ctx.role.label(l)) }
+                        span.who { (ctx.user.username) " · " (auth::role_label(ctx.role, l)) }
                         form method="post" action="/console/logout" {
                             input type="hidden" name="csrf" value=(ctx.csrf);
                             button.link type="submit" { (l.t("退出", "Log out")) }

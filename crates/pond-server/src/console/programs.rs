@@ -1,21 +1,20 @@
 //! `/console/programs`: the programs with their rewards, cap and hold, a
 //! form to create one and a detail page to edit it. The form builds the
 //! same [`ProgramSpec`] the JSON API takes and saves it through the same
-//! transaction scripts ([`crate::programs`]), so the compliance guard
+//! transaction scripts ([`pond_app::programs`]), so the compliance guard
 //! refuses a pyramid here exactly as it does there; the refusal is shown
 //! next to the form, which keeps the operator's values.
 
 use super::{Ctx, Form, Nav, PageError, PageResult, Role, fmt, layout};
 use crate::App;
-use crate::error::ApiError;
 use crate::join::Lang;
-use crate::programs::{self, ProgramView};
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use maud::html;
+use pond_app::programs::{self, ProgramView};
 use pond_core::program::{Basis, ProgramSpec, Qualifying, STAGE_QUALIFIED, Side};
 use serde::Deserialize;
 use serde_json::Value;
@@ -49,9 +48,7 @@ pub(super) fn path_id(raw: &str, lang: Lang) -> PageResult<i64> {
 
 /// `GET /console/programs`.
 async fn list(State(app): State<App>, ctx: Ctx) -> PageResult {
-    let mut tx = app.store.read().await?;
-    let all = programs::list(&mut tx).await?;
-    drop(tx);
+    let all = programs::all(&app).await?;
     let l = ctx.lang;
     let body = html! {
         @if ctx.role >= Role::Operator {
@@ -154,16 +151,13 @@ async fn create(State(app): State<App>, f: Form<ProgramForm>) -> PageResult {
     };
     let now = app.now();
     let tried = spec.clone();
-    let saved = app
-        .store
-        .write(move |tx| Box::pin(programs::create(tx, spec, now)))
-        .await;
+    let saved = programs::add(&app, spec, now).await;
     match saved {
         Ok(p) => {
             Ok(Redirect::to(&format!("/console/programs/{}?done=created", p.id)).into_response())
         }
-        Err(e) if e.status.is_client_error() => {
-            let r = Refusal::from_api(e, Some(&tried));
+        Err(e) if e.is_refusal() => {
+            let r = Refusal::from_api(e.into(), Some(&tried));
             Ok(new_page(
                 &ctx,
                 &form,
@@ -213,23 +207,18 @@ async fn edit(State(app): State<App>, Path(raw): Path<String>, f: Form<ProgramFo
     };
     let now = app.now();
     let sent = patch.clone();
-    let saved = app
-        .store
-        .write(move |tx| {
-            Box::pin(async move {
-                let current = pond_store::programs::get(tx, id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("program"))?;
-                programs::update(tx, id, keep_other_lines(&current.spec, sent), now).await
-            })
-        })
-        .await;
+    let saved = programs::update_from(
+        &app,
+        id,
+        move |current| keep_other_lines(current, sent),
+        now,
+    )
+    .await;
     match saved {
         Ok(_) => Ok(Redirect::to(&format!("/console/programs/{id}?done=saved")).into_response()),
-        Err(e) if e.status.is_client_error() && e.code != "not_found" => {
+        Err(e) if e.is_refusal() && e.code() != "not_found" => {
             // Weigh what the operator tried, so the audit beside the refusal is theirs.
-            let mut tx = app.store.read().await?;
-            let tried = pond_store::programs::get(&mut tx, id).await?.and_then(|p| {
+            let tried = Some(programs::one(&app, id).await?).and_then(|p| {
                 let mut merged = serde_json::to_value(&p.spec).ok()?;
                 if let (Value::Object(m), Value::Object(patch)) =
                     (&mut merged, keep_other_lines(&p.spec, patch))
@@ -238,8 +227,7 @@ async fn edit(State(app): State<App>, Path(raw): Path<String>, f: Form<ProgramFo
                 }
                 serde_json::from_value::<ProgramSpec>(merged).ok()
             });
-            drop(tx);
-            let r = Refusal::from_api(e, tried.as_ref());
+            let r = Refusal::from_api(e.into(), tried.as_ref());
             detail_page(
                 &app,
                 &ctx,
@@ -267,12 +255,13 @@ async fn detail_page(
     status: StatusCode,
 ) -> PageResult {
     let l = ctx.lang;
-    let mut tx = app.store.read().await?;
-    let p: ProgramView = programs::get(&mut tx, id)
+    let p: ProgramView = programs::one(app, id)
         .await
         .map_err(|e| PageError::from(e).lang(l))?;
-    let trust = crate::trust::program_report(&mut tx, id, app.now()).await?;
-    drop(tx);
+    let now = app.now();
+    let trust = app
+        .read(move |tx| Box::pin(pond_app::trust::program_report(tx, id, now)))
+        .await?;
     let own = ProgramForm::from_spec(&p.spec);
     let form = form.unwrap_or(&own);
     let s = &p.spec;

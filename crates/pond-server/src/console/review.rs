@@ -1,13 +1,12 @@
 //! `/console/review`: referrals the fraud rules flagged, with who invited
 //! whom, when and why; approve or reject each through the same transaction
-//! script as the API ([`crate::referrals::review`]), so approval releases
+//! script as the API ([`pond_app::referrals::review`]), so approval releases
 //! rewards whose hold has passed and rejection voids the pending ones.
 //! Recent decisions are listed under the queue.
 
 use super::programs::{path_id, side_label};
 use super::{Ctx, Form, Nav, PageError, PageResult, Role, csrf_field, fmt, layout};
 use crate::App;
-use crate::error::ApiError;
 use crate::join::Lang;
 use axum::Router;
 use axum::extract::{Path, Query, State};
@@ -201,11 +200,11 @@ async fn decide(app: App, raw: &str, f: Form<DecisionForm>, decision: Review) ->
     app.store
         .write(move |tx| {
             Box::pin(async move {
-                crate::referrals::review(tx, id, decision, note.as_deref(), now).await
+                pond_app::referrals::review(tx, id, decision, note.as_deref(), now).await
             })
         })
         .await
-        .map_err(|e: ApiError| PageError::from(e).lang(l))?;
+        .map_err(|e| PageError::from(e).lang(l))?;
     Ok(Redirect::to(&format!("/console/review?done={}", decision.as_str())).into_response())
 }
 

@@ -5,19 +5,16 @@
 use super::auth::{self, Role};
 use super::{Ctx, Form, Nav, NoFields, PageError, PageResult, csrf_field, fmt, layout};
 use crate::App;
-use crate::webhooks::EventType;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
+use pond_app::webhooks::EventType;
 use pond_community::lifecycle::Thresholds;
-use pond_store::{Store, StoreError};
-use serde::Deserialize;
 
-/// The instance setting holding thresholds saved from this page (JSON).
-const LIFECYCLE: &str = "lifecycle";
+use serde::Deserialize;
 
 /// This page's routes.
 pub fn routes() -> Router<App> {
@@ -33,13 +30,6 @@ pub fn routes() -> Router<App> {
         )
         .route("/console/settings/users", post(add_user))
         .route("/console/settings/users/{id}/{action}", post(user_state))
-}
-
-/// Thresholds saved from the console, if any: they win over the config.
-pub async fn saved_lifecycle(store: &Store) -> Result<Option<Thresholds>, StoreError> {
-    let mut tx = store.read().await?;
-    let saved = pond_store::instance::get(&mut tx, LIFECYCLE).await?;
-    Ok(saved.and_then(|s| serde_json::from_str(&s).ok()))
 }
 
 /// `?done=...` after a change.
@@ -64,7 +54,7 @@ async fn render(app: &App, ctx: &Ctx, flash: Option<Markup>, status: StatusCode)
     let tokens = pond_store::tokens::list(&mut tx).await?;
     let endpoints = pond_store::webhooks::endpoints(&mut tx).await?;
     let users = pond_store::users::list(&mut tx).await?;
-    let fixed = pond_store::instance::get(&mut tx, crate::community::TIME_ZONE).await?;
+    let fixed = pond_store::instance::get(&mut tx, pond_app::community::TIME_ZONE).await?;
     drop(tx);
     let t = app.lifecycle();
     let tz_name = app.time_zone.iana_name().unwrap_or("UTC").to_string();
@@ -153,7 +143,7 @@ async fn render(app: &App, ctx: &Ctx, flash: Option<Markup>, status: StatusCode)
                 @for u in &users {
                     tr {
                         td { (u.username) }
-                        td { (Role::parse(&u.role).map_or(u.role.as_str(), |r| r.label(l))) }
+                        td { (Role::parse(&u.role).map_or(u.role.as_str(), |r| auth::role_label(r, l))) }
                         td { @if u.disabled_at.is_some() { (l.t("已停用", "disabled")) } @else { (l.t("正常", "active")) } }
                         td { @if owner && u.id != ctx.user.id {
                             @let action = if u.disabled_at.is_none() { "disable" } else { "enable" };
@@ -169,9 +159,9 @@ async fn render(app: &App, ctx: &Ctx, flash: Option<Markup>, status: StatusCode)
                     label { (l.t("用户名", "Username")) input name="username" required autocomplete="off"; }
                     label { (l.t("密码（至少 8 位）", "Password (8 characters or more)")) input name="password" type="password" required minlength="8" autocomplete="new-password"; }
                     label { (l.t("角色", "Role")) select name="role" {
-                        option value="viewer" { (Role::Viewer.label(l)) }
-                        option value="operator" selected { (Role::Operator.label(l)) }
-                        option value="owner" { (Role::Owner.label(l)) }
+                        option value="viewer" { (auth::role_label(Role::Viewer, l)) }
+                        option value="operator" selected { (auth::role_label(Role::Operator, l)) }
+                        option value="owner" { (auth::role_label(Role::Owner, l)) }
                     } }
                     button type="submit" { (l.t("添加账号", "Add account")) }
                 }
@@ -238,14 +228,7 @@ pub async fn save_lifecycle(State(app): State<App>, f: Form<LifecycleForm>) -> P
             .await;
         }
     };
-    let json = serde_json::to_string(&t)
-        .map_err(|e| PageError::new(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()))?;
-    app.store
-        .write(move |tx| {
-            Box::pin(async move { pond_store::instance::set(tx, LIFECYCLE, &json).await })
-        })
-        .await?;
-    app.set_lifecycle(t);
+    pond_app::settings::save_lifecycle(&app, t).await?;
     Ok(back("lifecycle"))
 }
 
@@ -271,7 +254,7 @@ pub async fn create_token(State(app): State<App>, f: Form<TokenForm>) -> PageRes
     let now = app.now();
     let token = app
         .store
-        .write(move |tx| Box::pin(async move { crate::tokens::create(tx, &name, now).await }))
+        .write(move |tx| Box::pin(async move { pond_app::tokens::create(tx, &name, now).await }))
         .await?;
     let l = ctx.lang;
     let flash = html! { div.ok role="status" {
@@ -309,12 +292,12 @@ pub async fn add_webhook(State(app): State<App>, f: Form<WebhookForm>) -> PageRe
     ctx.require(Role::Owner)?;
     let WebhookForm { url, events } = f.form;
     let checked =
-        crate::webhooks::check_url(&url).and_then(|_| crate::webhooks::check_events(&events));
+        pond_app::webhooks::check_url(&url).and_then(|_| pond_app::webhooks::check_events(&events));
     if let Err(e) = checked {
         return render(
             &app,
             &ctx,
-            Some(error(&e.message)),
+            Some(error(&e.message())),
             StatusCode::UNPROCESSABLE_ENTITY,
         )
         .await;
@@ -323,7 +306,7 @@ pub async fn add_webhook(State(app): State<App>, f: Form<WebhookForm>) -> PageRe
     let (_, secret) = app
         .store
         .write(move |tx| {
-            Box::pin(async move { crate::webhooks::register(tx, &url, &events, now).await })
+            Box::pin(async move { pond_app::webhooks::register(tx, &url, &events, now).await })
         })
         .await?;
     let l = ctx.lang;
@@ -359,7 +342,7 @@ pub async fn webhook_state(
         })
         .await?;
     if enable {
-        crate::webhooks::wake();
+        pond_app::webhooks::wake();
     }
     Ok(back("webhook"))
 }
@@ -389,15 +372,16 @@ pub async fn add_user(State(app): State<App>, f: Form<UserForm>) -> PageResult {
     .await
     {
         Ok(_) => Ok(back("user")),
-        Err(message) => {
+        Err(e) if e.is_refusal() => {
             render(
                 &app,
                 &ctx,
-                Some(error(&message)),
+                Some(error(&e.message())),
                 StatusCode::UNPROCESSABLE_ENTITY,
             )
             .await
         }
+        Err(e) => Err(PageError::from(e).lang(ctx.lang)),
     }
 }
 

@@ -3,11 +3,11 @@
 
 use super::{Ctx, Nav, PageResult, charts, fmt, layout};
 use crate::App;
-use crate::simulate::SimulateRequest;
 use axum::Router;
 use axum::extract::{Query, State};
 use axum::routing::get;
 use maud::html;
+use pond_app::simulate::SimulateRequest;
 use serde::Deserialize;
 
 /// This page's routes.

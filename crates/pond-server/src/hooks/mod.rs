@@ -9,37 +9,12 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::IntoResponse;
-use jiff::Timestamp;
-use subtle::ConstantTimeEq;
 
 pub mod wecom;
 
 use crate::App;
-use crate::community::ingest::Ingest;
 use crate::error::{ApiError, ApiResult};
-
-/// A shared secret of a platform webhook; never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct HookSecret(String);
-
-impl HookSecret {
-    /// A secret, if the setting is not empty.
-    pub fn new(secret: &str) -> Option<Self> {
-        let secret = secret.trim();
-        (!secret.is_empty()).then(|| HookSecret(secret.to_owned()))
-    }
-
-    /// Whether `given` is the secret, compared in constant time.
-    fn matches(&self, given: &[u8]) -> bool {
-        bool::from(self.0.as_bytes().ct_eq(given))
-    }
-}
-
-impl std::fmt::Debug for HookSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("HookSecret(..)")
-    }
-}
+pub use pond_app::HookSecret;
 
 /// `POST /hooks/telegram`: one Bot API update; its messages, joins and
 /// leaves land in the group's history, exactly once.
@@ -70,8 +45,7 @@ pub async fn telegram(
     let count = events.len();
     if count > 0 {
         // Live messages raise complaint alerts whatever their age.
-        let mut ingest = Ingest::new(app.store.clone(), app.ingest_settings(Timestamp::MIN));
-        ingest.write(events).await?;
+        pond_app::community::groups::ingest_hook(&app, events).await?;
     }
     Ok(axum::Json(serde_json::json!({ "events": count })))
 }

@@ -19,7 +19,6 @@ use pond_wecom::{Crypt, Event};
 use serde::Deserialize;
 
 use crate::App;
-use crate::community::ingest::Ingest;
 use crate::error::{ApiError, ApiResult};
 
 /// The query WeCom signs every callback with.
@@ -98,9 +97,7 @@ pub async fn event(
         _ => {
             let events = pond_import::wecom_chat_events(&event);
             if !events.is_empty() {
-                let mut ingest =
-                    Ingest::new(app.store.clone(), app.ingest_settings(Timestamp::MIN));
-                ingest.write(events).await?;
+                pond_app::community::groups::ingest_hook(&app, events).await?;
             }
         }
     }
@@ -117,25 +114,6 @@ async fn contact(
     at: i64,
 ) -> ApiResult<()> {
     let at = Timestamp::from_second(at).unwrap_or_else(|_| app.now());
-    let (staff, customer, state) = (
-        staff.to_owned(),
-        customer.to_owned(),
-        state.map(str::to_owned),
-    );
-    app.store
-        .write(move |tx| {
-            Box::pin(async move {
-                let e = pond_store::contacts::ContactEvent {
-                    channel: "wecom",
-                    staff: &staff,
-                    customer: &customer,
-                    kind,
-                    state: state.as_deref(),
-                    at,
-                };
-                pond_store::contacts::record(tx, &e).await
-            })
-        })
-        .await?;
+    pond_app::growth::record_contact(app, staff, customer, kind, state, at).await?;
     Ok(())
 }

@@ -3,7 +3,6 @@
 //! group's QR image to long-press, or a friendly "full" page. Also serves
 //! the group QR images and the live code's own QR.
 
-use super::visit;
 use crate::App;
 use crate::error::{ApiError, ApiResult};
 use crate::landing::{esc, prefers_chinese};
@@ -12,7 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{ConnectInfo, Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pond_store::livecodes::{LiveCode, Target};
+use pond_app::livecodes::{LiveCode, Target};
 use serde::Deserialize;
 use std::net::SocketAddr;
 
@@ -55,12 +54,7 @@ pub async fn follow(
         .unwrap_or_default();
     let visitor = app.hash(&format!("{}|{ua}", client_ip(&headers, peer)));
     let now = app.now();
-    let v = app
-        .store
-        .write(move |tx| {
-            Box::pin(async move { visit(tx, &code, state, Some(&visitor), now).await })
-        })
-        .await?;
+    let v = pond_app::livecodes::visit_now(&app, code, state, visitor, now).await?;
     let zh = prefers_chinese(&headers);
     let body = match &v.target {
         Some(t) => group_page(&v.livecode, t, zh),
@@ -141,11 +135,7 @@ pub async fn target_qr(
         .map_or(file.as_str(), |(id, _)| id)
         .parse()
         .map_err(|_| missing())?;
-    let mut tx = app.store.read().await?;
-    let lc = super::find(&mut tx, &code).await?;
-    let (bytes, mime) = pond_store::livecodes::qr_image(&mut tx, lc.id, id)
-        .await?
-        .ok_or_else(missing)?;
+    let (bytes, mime) = pond_app::livecodes::qr_image(&app, &code, id).await?;
     Ok((
         [
             (header::CONTENT_TYPE, mime),
@@ -157,19 +147,17 @@ pub async fn target_qr(
 }
 
 async fn link(app: &App, code: &str) -> ApiResult<String> {
-    let mut tx = app.store.read().await?;
-    let lc = super::find(&mut tx, code).await?;
-    Ok(super::url(&app.public_url, &lc.code))
+    Ok(pond_app::livecodes::link(app, code).await?)
 }
 
 /// `GET /j/{code}/qr.png`: the live code's own QR, to print.
 pub async fn qr_png(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
-    let png = crate::qr::png(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
+    let png = pond_app::qr::png(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/png")], png).into_response())
 }
 
 /// `GET /j/{code}/qr.svg`.
 pub async fn qr_svg(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
-    let svg = crate::qr::svg(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
+    let svg = pond_app::qr::svg(&link(&app, &code).await?).map_err(|e| ApiError::internal(&e))?;
     Ok(([(header::CONTENT_TYPE, "image/svg+xml")], svg).into_response())
 }

@@ -46,13 +46,7 @@ pub async fn spawn_with(db: TestDb, config: Config) -> TestApp {
     let base = app.url();
     let setup_code = app.app().setup_code.to_string();
     let token = store
-        .write(|tx| {
-            Box::pin(pond_server::tokens::create(
-                tx,
-                "test",
-                jiff::Timestamp::now(),
-            ))
-        })
+        .write(|tx| Box::pin(pond_app::tokens::create(tx, "test", jiff::Timestamp::now())))
         .await
         .unwrap();
     let (stop, rx) = tokio::sync::oneshot::channel();

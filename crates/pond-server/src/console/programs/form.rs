@@ -199,7 +199,7 @@ impl Refusal {
             field: field.into(),
             code: code.into(),
             message,
-            audit: tried.map(|s| Box::new(value_audit::audit(s, &crate::trust::policy()))),
+            audit: tried.map(|s| Box::new(value_audit::audit(s, &pond_app::trust::policy()))),
         }
     }
 

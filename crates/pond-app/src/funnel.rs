@@ -3,7 +3,7 @@
 //! members linked to Pond) and fission (friends those members referred),
 //! over a period of whole days. Definitions: docs/growth.md.
 
-use crate::error::ApiResult;
+use crate::error::Result;
 use crate::growth::Period;
 use jiff::civil::Date;
 use pond_community::day_number;
@@ -88,7 +88,8 @@ pub struct ChannelFunnel {
 
 /// Builds the funnel for `period`, whose days are civil days in the shop's
 /// time zone, as in the rollups the joins are read from.
-pub async fn report(tx: &mut Tx, period: Period) -> ApiResult<FunnelReport> {
+#[tracing::instrument(skip_all)]
+pub async fn report(tx: &mut Tx, period: Period) -> Result<FunnelReport> {
     let window = Window {
         from_ms: period.from_ms,
         to_ms: period.to_ms,

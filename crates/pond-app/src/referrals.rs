@@ -1,8 +1,8 @@
 //! Attribution, qualification and review of referrals: the heart of the
 //! engine. Each function runs inside the caller's transaction.
 
-use crate::App;
-use crate::error::{ApiError, ApiResult};
+use crate::Pond;
+use crate::error::{Error, Result};
 use crate::rewards::{self, RewardView};
 use crate::webhooks::{self, EventType};
 use jiff::{SignedDuration, Timestamp};
@@ -11,6 +11,9 @@ use pond_core::fraud::{self, Signals};
 use pond_core::program::ProgramSpec;
 use pond_core::referral::{Review, Status};
 use pond_core::reward::RewardStatus;
+pub use pond_store::links::Link;
+pub use pond_store::programs::Program;
+pub use pond_store::referrals::Filter;
 use pond_store::referrals::{NewReferral, Referral};
 use pond_store::{Tx, links, lock_member, members, programs, referrals as store};
 use serde::{Deserialize, Serialize};
@@ -46,7 +49,7 @@ pub struct ReferralView {
 }
 
 /// Builds the view of a referral with its rewards.
-pub async fn view(tx: &mut Tx, r: Referral) -> ApiResult<ReferralView> {
+pub async fn view(tx: &mut Tx, r: Referral) -> Result<ReferralView> {
     let rewards = rewards::of_referral(tx, r.id).await?;
     Ok(ReferralView {
         id: r.id,
@@ -85,8 +88,8 @@ pub enum Attributed {
 }
 
 /// Resolves a typed or scanned code to a touch in its program.
-pub async fn touch_by_code(tx: &mut Tx, code: &str, source: Source) -> ApiResult<Touch> {
-    let unknown = || ApiError::not_found("referral code").field("referral_code");
+pub async fn touch_by_code(tx: &mut Tx, code: &str, source: Source) -> Result<Touch> {
+    let unknown = || Error::not_found("referral code").field("referral_code");
     let code = pond_core::code::ReferralCode::parse(code).map_err(|_| unknown())?;
     let link = links::by_code(tx, code.as_str())
         .await?
@@ -102,27 +105,28 @@ pub async fn touch_by_code(tx: &mut Tx, code: &str, source: Source) -> ApiResult
 /// Attributes `invitee` to the touch's inviter, unless already referred
 /// (the first touch wins). Fraud signals are gathered here and judged by
 /// `pond-core`; a flagged referral is recorded, waiting for review.
+#[tracing::instrument(skip_all, fields(invitee = invitee))]
 pub async fn attribute(
-    app: &App,
+    app: &Pond,
     tx: &mut Tx,
     invitee: i64,
     t: &Touch,
     now: Timestamp,
-) -> ApiResult<Attributed> {
+) -> Result<Attributed> {
     if let Some(r) = store::of_invitee(tx, invitee).await? {
         return Ok(Attributed::Existing(r));
     }
     if t.inviter_id == invitee {
-        return Err(ApiError::unprocessable(
+        return Err(Error::invalid(
             "self_referral",
             "a member cannot refer themselves",
         ));
     }
     let program = programs::get(tx, t.program_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("program"))?;
+        .ok_or_else(|| Error::not_found("program"))?;
     if !program.spec.is_open(now) {
-        return Err(ApiError::unprocessable(
+        return Err(Error::invalid(
             "program_closed",
             format!(
                 "program {} is not taking referrals ({})",
@@ -133,10 +137,10 @@ pub async fn attribute(
     }
     let inviter = members::get(tx, t.inviter_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("inviter"))?;
+        .ok_or_else(|| Error::not_found("inviter"))?;
     let member = members::get(tx, invitee)
         .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+        .ok_or_else(|| Error::not_found("member"))?;
 
     let same = |a: &Option<String>, b: &Option<String>| a.is_some() && a == b;
     let burst_since = now - SignedDuration::from_hours(i64::from(app.config.fraud.burst_hours));
@@ -172,7 +176,7 @@ pub async fn attribute(
         Some(id) => {
             let r = store::get(tx, id)
                 .await?
-                .ok_or_else(|| ApiError::not_found("referral"))?;
+                .ok_or_else(|| Error::not_found("referral"))?;
             announce(tx, &r, now).await?;
             Ok(Attributed::New(r))
         }
@@ -180,7 +184,7 @@ pub async fn attribute(
         None => {
             let r = store::of_invitee(tx, invitee)
                 .await?
-                .ok_or_else(|| ApiError::not_found("referral"))?;
+                .ok_or_else(|| Error::not_found("referral"))?;
             Ok(Attributed::Existing(r))
         }
     }
@@ -188,7 +192,7 @@ pub async fn attribute(
 
 /// Announces a new referral (and its flag, when the fraud rules raised
 /// one) to webhook endpoints, in the attribution's transaction.
-async fn announce(tx: &mut Tx, r: &Referral, now: Timestamp) -> ApiResult<()> {
+async fn announce(tx: &mut Tx, r: &Referral, now: Timestamp) -> Result<()> {
     let data = serde_json::json!({
         "referral_id": r.id,
         "program_id": r.program_id,
@@ -210,7 +214,7 @@ async fn announce(tx: &mut Tx, r: &Referral, now: Timestamp) -> ApiResult<()> {
 /// Whether `candidate` is `member` or upstream of it: walking from `member`
 /// through who-referred-whom reaches `candidate`. Each member is referred
 /// once, so the walk is a path; its length is bounded in case of bad data.
-async fn is_upstream(tx: &mut Tx, candidate: i64, member: i64) -> ApiResult<bool> {
+async fn is_upstream(tx: &mut Tx, candidate: i64, member: i64) -> Result<bool> {
     let mut at = member;
     for _ in 0..256 {
         match store::inviter_of(tx, at).await? {
@@ -227,6 +231,7 @@ async fn is_upstream(tx: &mut Tx, candidate: i64, member: i64) -> ApiResult<bool
 /// names what qualified it (an order id), so a refund can find it.
 /// Answers the rewards created, or `None` when it did not qualify now
 /// (outside the window, or qualified before).
+#[tracing::instrument(skip_all)]
 pub async fn qualify(
     tx: &mut Tx,
     r: &Referral,
@@ -234,7 +239,7 @@ pub async fn qualify(
     reference: &str,
     at: Timestamp,
     now: Timestamp,
-) -> ApiResult<Option<Vec<RewardView>>> {
+) -> Result<Option<Vec<RewardView>>> {
     if !attribution::within_window(r.attributed_at, at, spec.attribution_window_days) {
         return Ok(None);
     }
@@ -295,24 +300,24 @@ pub struct Decision {
 
 /// Approves or rejects a flagged referral. Approval releases its rewards
 /// whose hold has passed; rejection voids its pending rewards.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn review(
     tx: &mut Tx,
     id: i64,
     decision: Review,
     note: Option<&str>,
     now: Timestamp,
-) -> ApiResult<ReferralView> {
+) -> Result<ReferralView> {
     if note.is_some_and(|n| n.chars().count() > 1000) {
         return Err(
-            ApiError::unprocessable("invalid_note", "a note is at most 1000 characters")
-                .field("note"),
+            Error::invalid("invalid_note", "a note is at most 1000 characters").field("note"),
         );
     }
     let r = store::get(tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("referral"))?;
+        .ok_or_else(|| Error::not_found("referral"))?;
     if !store::decide_review(tx, id, decision, note, now).await? {
-        return Err(ApiError::conflict(
+        return Err(Error::conflict(
             "not_flagged",
             format!(
                 "referral {id} is not waiting for review (review is `{}`)",
@@ -334,7 +339,7 @@ pub async fn review(
     }
     let r = store::get(tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("referral"))?;
+        .ok_or_else(|| Error::not_found("referral"))?;
     view(tx, r).await
 }
 
@@ -365,32 +370,30 @@ pub struct AttributionResult {
 }
 
 /// Attributes at checkout by code or by the inviter's phone.
+#[tracing::instrument(skip_all)]
 pub async fn attribute_at_checkout(
-    app: &App,
+    app: &Pond,
     tx: &mut Tx,
     input: CheckoutAttribution,
     now: Timestamp,
-) -> ApiResult<AttributionResult> {
+) -> Result<AttributionResult> {
     if members::get(tx, input.member_id).await?.is_none() {
-        return Err(ApiError::not_found("member").field("member_id"));
+        return Err(Error::not_found("member").field("member_id"));
     }
     let touch = match (&input.code, &input.inviter_phone) {
         (Some(code), None) => touch_by_code(tx, code, Source::CheckoutCode).await?,
         (None, Some(phone)) => {
             let program_id = input.program_id.ok_or_else(|| {
-                ApiError::unprocessable(
-                    "missing_field",
-                    "program_id is required with inviter_phone",
-                )
-                .field("program_id")
+                Error::invalid("missing_field", "program_id is required with inviter_phone")
+                    .field("program_id")
             })?;
             let phone = pond_core::identity::Phone::parse(phone, app.config.region)
-                .map_err(|e| ApiError::from(e).field("inviter_phone"))?;
+                .map_err(|e| Error::from(e).field("inviter_phone"))?;
             let inviter =
                 members::owner_of(tx, pond_core::identity::KeyKind::Phone, phone.as_str())
                     .await?
                     .ok_or_else(|| {
-                        ApiError::not_found("member with that phone").field("inviter_phone")
+                        Error::not_found("member with that phone").field("inviter_phone")
                     })?;
             Touch {
                 program_id,
@@ -400,7 +403,7 @@ pub async fn attribute_at_checkout(
             }
         }
         _ => {
-            return Err(ApiError::unprocessable(
+            return Err(Error::invalid(
                 "missing_field",
                 "give exactly one of `code` or `inviter_phone`",
             )
@@ -415,4 +418,78 @@ pub async fn attribute_at_checkout(
         created,
         referral: view(tx, r).await?,
     })
+}
+
+/// Referrals matching `filter`, with their rewards.
+pub async fn list(pond: &Pond, filter: &Filter) -> Result<Vec<ReferralView>> {
+    let mut tx = pond.store.read().await?;
+    let mut out = Vec::new();
+    for r in store::list(&mut tx, filter).await? {
+        out.push(view(&mut tx, r).await?);
+    }
+    Ok(out)
+}
+
+/// One referral with its rewards.
+pub async fn one(pond: &Pond, id: i64) -> Result<ReferralView> {
+    let mut tx = pond.store.read().await?;
+    let r = store::get(&mut tx, id)
+        .await?
+        .ok_or_else(|| Error::not_found("referral"))?;
+    view(&mut tx, r).await
+}
+
+/// The link with this referral code.
+pub async fn link_by_code(pond: &Pond, code: &str) -> Result<Link> {
+    let unknown = || Error::not_found("referral code");
+    let code = pond_core::code::ReferralCode::parse(code).map_err(|_| unknown())?;
+    let mut tx = pond.store.read().await?;
+    links::by_code(&mut tx, code.as_str())
+        .await?
+        .ok_or_else(unknown)
+}
+
+/// Counts a click on a link (the visitor's IP and user agent hashed) and
+/// answers the link's program, whose landing page the visitor goes to.
+#[tracing::instrument(skip_all, fields(link = link.id))]
+pub async fn click(
+    pond: &Pond,
+    link: &Link,
+    ip_hash: String,
+    ua_hash: Option<String>,
+    now: Timestamp,
+) -> Result<Program> {
+    let (link_id, program_id) = (link.id, link.program_id);
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                links::record_click(tx, link_id, Some(&ip_hash), ua_hash.as_deref(), now).await?;
+                programs::get(tx, program_id)
+                    .await?
+                    .ok_or_else(|| Error::not_found("program"))
+            })
+        })
+        .await
+}
+
+/// Who invited a friend arriving with `code`, and to which program.
+pub struct Invite {
+    /// The inviter's name, when known.
+    pub inviter: Option<String>,
+    /// The program of the link.
+    pub program: Program,
+}
+
+/// The invitation behind a referral code, if the code names a link.
+pub async fn invite(pond: &Pond, code: &str) -> Result<Option<Invite>> {
+    let mut tx = pond.store.read().await?;
+    let Some(link) = links::by_code(&mut tx, code).await? else {
+        return Ok(None);
+    };
+    let inviter = members::get(&mut tx, link.member_id).await?;
+    let program = programs::get(&mut tx, link.program_id).await?;
+    Ok(program.map(|program| Invite {
+        inviter: inviter.and_then(|m| m.name),
+        program,
+    }))
 }

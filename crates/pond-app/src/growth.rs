@@ -8,7 +8,7 @@
 //! are never shown next to a member here: they are for analysis only and
 //! never feed a reward (DOMAIN.md §2).
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use pond_core::program::{ProgramSpec, Status};
@@ -17,6 +17,7 @@ use pond_growth::analytics::{
 };
 use pond_growth::screen::screen;
 use pond_store::Tx;
+pub use pond_store::contacts::ByState;
 use pond_store::growth as store;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -54,10 +55,10 @@ impl Period {
         to: Option<&str>,
         today: Date,
         default_days: i64,
-    ) -> ApiResult<Self> {
+    ) -> Result<Self> {
         let date = |field: &str, s: &str| {
             s.trim().parse::<Date>().map_err(|_| {
-                ApiError::unprocessable("invalid_date", format!("`{s}` is not a YYYY-MM-DD date"))
+                Error::invalid("invalid_date", format!("`{s}` is not a YYYY-MM-DD date"))
                     .field(field)
             })
         };
@@ -66,23 +67,21 @@ impl Period {
             Some(s) => date("from", s)?,
             None => to
                 .checked_sub(jiff::Span::new().days(default_days - 1))
-                .map_err(|e| ApiError::unprocessable("invalid_date", e.to_string()).field("to"))?,
+                .map_err(|e| Error::invalid("invalid_date", e.to_string()).field("to"))?,
         };
         if to < from {
-            return Err(ApiError::unprocessable(
-                "invalid_period",
-                "`to` must not be before `from`",
-            )
-            .field("to"));
+            return Err(
+                Error::invalid("invalid_period", "`to` must not be before `from`").field("to"),
+            );
         }
         let start = |d: Date, field: &str| {
             d.to_zoned(tz.clone())
                 .map(|z| z.timestamp().as_millisecond())
-                .map_err(|e| ApiError::unprocessable("invalid_date", e.to_string()).field(field))
+                .map_err(|e| Error::invalid("invalid_date", e.to_string()).field(field))
         };
         let after = to
             .tomorrow()
-            .map_err(|e| ApiError::unprocessable("invalid_date", e.to_string()).field("to"))?;
+            .map_err(|e| Error::invalid("invalid_date", e.to_string()).field("to"))?;
         Ok(Period {
             from,
             to,
@@ -319,22 +318,21 @@ fn skipped_code(e: &pond_growth::GrowthError) -> &'static str {
 }
 
 /// Builds the growth report for `period`.
+#[tracing::instrument(skip_all)]
 pub async fn report(
     tx: &mut Tx,
     tz: &TimeZone,
     period: Period,
     options: Options,
-) -> ApiResult<GrowthReport> {
+) -> Result<GrowthReport> {
     if !(1..=366).contains(&options.period_days) {
         return Err(
-            ApiError::unprocessable("invalid_period_days", "must be 1 to 366 days")
-                .field("period_days"),
+            Error::invalid("invalid_period_days", "must be 1 to 366 days").field("period_days"),
         );
     }
     if options.within_days.is_some_and(|w| w > 3650) {
         return Err(
-            ApiError::unprocessable("invalid_within_days", "must be at most 3650 days")
-                .field("within_days"),
+            Error::invalid("invalid_within_days", "must be at most 3650 days").field("within_days"),
         );
     }
     let Period { from_ms, to_ms, .. } = period;
@@ -375,8 +373,7 @@ pub async fn report(
         })
         .collect();
     let screened = screen(&joins, edges);
-    let forest =
-        ReferralForest::build(&joins, &screened.kept).map_err(|e| ApiError::internal(&e))?;
+    let forest = ReferralForest::build(&joins, &screened.kept).map_err(|e| Error::internal(&e))?;
 
     let invites: HashMap<u64, u64> = data
         .invites
@@ -412,7 +409,7 @@ pub async fn report(
             i64::from(options.period_days) * DAY_MS,
             options.within_days.map(|d| i64::from(d) * DAY_MS),
         )
-        .map_err(|e| ApiError::internal(&e))?
+        .map_err(|e| Error::internal(&e))?
         .into_iter()
         .filter(|p| p.period_start_ms < to_ms)
         .map(|p| PeriodK {
@@ -437,7 +434,7 @@ pub async fn report(
     let at_start = data.joins.iter().filter(|j| j.joined_at < from_ms).count() as u64;
     let mix = forest
         .referral_mix(from_ms, to_ms)
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(|e| Error::internal(&e))?;
     let verdict = match mix.members {
         0 => "no_new_members",
         _ if mix.organic_rate >= ORGANIC_BENCHMARK => "at_or_above_benchmark",
@@ -473,7 +470,7 @@ pub async fn report(
         // "at or before", one millisecond earlier is "before".
         growth_multiple: forest
             .growth_multiple(from_ms - 1, to_ms - 1)
-            .map_err(|e| ApiError::internal(&e))?,
+            .map_err(|e| Error::internal(&e))?,
         k,
         k_by_cohort: cohorts,
         k_by_period: KByPeriod {
@@ -509,4 +506,45 @@ pub async fn report(
             .collect(),
         skipped_referrals: skipped,
     })
+}
+
+/// Customers adding and deleting the shop's staff in `period`, per
+/// contact state (WeCom callbacks).
+pub async fn contacts(pond: &crate::Pond, period: &Period) -> Result<Vec<ByState>> {
+    let mut tx = pond.store.read().await?;
+    Ok(pond_store::contacts::by_state(&mut tx, period.from_ms, period.to_ms).await?)
+}
+
+/// Records a customer adding or deleting one of the shop's staff (a WeCom
+/// contact callback); a repeated callback records nothing new.
+#[tracing::instrument(skip_all, fields(kind = kind))]
+pub async fn record_contact(
+    pond: &crate::Pond,
+    staff: &str,
+    customer: &str,
+    kind: &'static str,
+    state: Option<&str>,
+    at: jiff::Timestamp,
+) -> Result<()> {
+    let (staff, customer, state) = (
+        staff.to_owned(),
+        customer.to_owned(),
+        state.map(str::to_owned),
+    );
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                let e = pond_store::contacts::ContactEvent {
+                    channel: "wecom",
+                    staff: &staff,
+                    customer: &customer,
+                    kind,
+                    state: state.as_deref(),
+                    at,
+                };
+                pond_store::contacts::record(tx, &e).await
+            })
+        })
+        .await?;
+    Ok(())
 }

@@ -5,7 +5,7 @@
 //! writes the ask, after locking the member (or group) on PostgreSQL, so two
 //! concurrent asks cannot both slip under the frequency limit.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use jiff::Timestamp;
 use pond_core::trust::{self, AskKind, Decision, Policy, Step, Subject, Trust, What};
 use pond_core::value_audit::ValueAudit;
@@ -75,31 +75,31 @@ fn view(id: i64, t: Trust, p: &Policy, now: Timestamp) -> TrustView {
 }
 
 /// A member's trust, replayed; 404 when there is no such member.
-pub async fn member(tx: &mut Tx, id: i64, now: Timestamp) -> ApiResult<Trust> {
+pub async fn member(tx: &mut Tx, id: i64, now: Timestamp) -> Result<Trust> {
     if pond_store::members::get(tx, id).await?.is_none() {
-        return Err(ApiError::not_found("member"));
+        return Err(Error::not_found("member"));
     }
     let events = store::member_events(tx, id).await?;
     Ok(trust::replay(&policy(), Subject::Member, &events, now))
 }
 
 /// A group's trust, replayed; 404 when there is no such group.
-pub async fn group(tx: &mut Tx, id: i64, now: Timestamp) -> ApiResult<Trust> {
+pub async fn group(tx: &mut Tx, id: i64, now: Timestamp) -> Result<Trust> {
     if pond_store::groups::get(tx, id).await?.is_none() {
-        return Err(ApiError::not_found("group"));
+        return Err(Error::not_found("group"));
     }
     let events = store::group_events(tx, id).await?;
     Ok(trust::replay(&policy(), Subject::Group, &events, now))
 }
 
 /// A member's account as the API shows it.
-pub async fn member_view(tx: &mut Tx, id: i64, now: Timestamp) -> ApiResult<TrustView> {
+pub async fn member_view(tx: &mut Tx, id: i64, now: Timestamp) -> Result<TrustView> {
     let t = member(tx, id, now).await?;
     Ok(view(id, t, &policy(), now))
 }
 
 /// A group's account as the API shows it.
-pub async fn group_view(tx: &mut Tx, id: i64, now: Timestamp) -> ApiResult<TrustView> {
+pub async fn group_view(tx: &mut Tx, id: i64, now: Timestamp) -> Result<TrustView> {
     let t = group(tx, id, now).await?;
     Ok(view(id, t, &policy(), now))
 }
@@ -143,10 +143,11 @@ pub struct AskView {
 
 /// Records an ask when `can_ask` allows it; otherwise a 409 with the rule's
 /// code (`trust_exhausted`, `asked_too_often`) and reason, writing nothing.
-pub async fn ask(tx: &mut Tx, a: AskInput, now: Timestamp) -> ApiResult<AskView> {
+#[tracing::instrument(skip_all)]
+pub async fn ask(tx: &mut Tx, a: AskInput, now: Timestamp) -> Result<AskView> {
     let note = a.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(ApiError::unprocessable("invalid", "at most 500 characters").field("note"));
+        return Err(Error::invalid("invalid", "at most 500 characters").field("note"));
     }
     let t = match (a.member_id, a.group_id, a.kind.subject()) {
         (Some(m), None, Subject::Member) => {
@@ -158,7 +159,7 @@ pub async fn ask(tx: &mut Tx, a: AskInput, now: Timestamp) -> ApiResult<AskView>
             group(tx, g, now).await.map_err(|e| e.field("group_id"))?
         }
         (_, _, Subject::Member) => {
-            return Err(ApiError::unprocessable(
+            return Err(Error::invalid(
                 "invalid_subject",
                 format!(
                     "a {} ask is recorded against a member: send member_id alone",
@@ -168,7 +169,7 @@ pub async fn ask(tx: &mut Tx, a: AskInput, now: Timestamp) -> ApiResult<AskView>
             .field("member_id"));
         }
         (_, _, Subject::Group) => {
-            return Err(ApiError::unprocessable(
+            return Err(Error::invalid(
                 "invalid_subject",
                 "a broadcast is recorded against a group: send group_id alone",
             )
@@ -178,13 +179,13 @@ pub async fn ask(tx: &mut Tx, a: AskInput, now: Timestamp) -> ApiResult<AskView>
     if let Some(p) = a.program_id
         && pond_store::programs::get(tx, p).await?.is_none()
     {
-        return Err(ApiError::not_found("program").field("program_id"));
+        return Err(Error::not_found("program").field("program_id"));
     }
     let p = policy();
     let decision = trust::can_ask(&p, &t, a.kind, now);
     if !decision.allowed {
         let code = decision.code.unwrap_or("ask_refused");
-        return Err(ApiError::conflict(code, decision.reason).field("kind"));
+        return Err(Error::conflict(code, decision.reason).field("kind"));
     }
     let new = NewAsk {
         member: a.member_id,
@@ -238,20 +239,21 @@ pub struct SignalView {
 }
 
 /// Records a signal against a member or group.
+#[tracing::instrument(skip_all, fields(id = id))]
 pub async fn signal(
     tx: &mut Tx,
     subject: Subject,
     id: i64,
     s: SignalInput,
     now: Timestamp,
-) -> ApiResult<SignalView> {
+) -> Result<SignalView> {
     let allowed: &[&str] = match subject {
         Subject::Member => &What::SIGNALS,
         // A group cannot mute or block the shop; its members can leave.
         Subject::Group => &["leave", "useful_content"],
     };
     if !allowed.contains(&s.kind.as_str()) {
-        return Err(ApiError::unprocessable(
+        return Err(Error::invalid(
             "invalid_signal",
             format!("`{}`: use {}", s.kind, allowed.join(", ")),
         )
@@ -259,7 +261,7 @@ pub async fn signal(
     }
     let note = s.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > 500) {
-        return Err(ApiError::unprocessable("invalid", "at most 500 characters").field("note"));
+        return Err(Error::invalid("invalid", "at most 500 characters").field("note"));
     }
     let (member_id, group_id) = match subject {
         Subject::Member => (Some(id), None),
@@ -348,10 +350,11 @@ pub struct ProgramTrust {
 }
 
 /// The trust report of a program; 404 when there is no such program.
-pub async fn program_report(tx: &mut Tx, id: i64, now: Timestamp) -> ApiResult<ProgramTrust> {
+#[tracing::instrument(skip_all, fields(id = id))]
+pub async fn program_report(tx: &mut Tx, id: i64, now: Timestamp) -> Result<ProgramTrust> {
     let program = pond_store::programs::get(tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("program"))?;
+        .ok_or_else(|| Error::not_found("program"))?;
     let p = policy();
     let asks: Vec<AskLine> = store::program_asks(tx, id)
         .await?

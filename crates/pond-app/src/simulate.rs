@@ -7,12 +7,12 @@
 //! limits that keep one request from occupying the server, the fit over the
 //! stored history, and the conversion of stored referrals into a graph.
 
-use crate::error::ApiError;
+use crate::error::Error;
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use pond_growth::fit::{FitOptions, ObservedReferral};
 use pond_growth::{CampaignParams, Graph, GrowthError, SimulationResult};
-use pond_store::referral_graph::ReferralGraph;
+pub use pond_store::referral_graph::ReferralGraph;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -177,11 +177,7 @@ impl FitReport {
 }
 
 /// Fits K and cycle time over the stored history as of `as_of`.
-pub fn fit(
-    history: &ReferralGraph,
-    as_of: Timestamp,
-    tz: &TimeZone,
-) -> Result<FitReport, ApiError> {
+pub fn fit(history: &ReferralGraph, as_of: Timestamp, tz: &TimeZone) -> Result<FitReport, Error> {
     let referrals: Vec<ObservedReferral> = history
         .referrals
         .iter()
@@ -200,7 +196,7 @@ pub fn fit(
         period_ms: FIT_PERIOD_DAYS * DAY_MS,
     };
     let f = pond_growth::fit::fit(&history.joined_at, &referrals, options)
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(|e| Error::internal(&e))?;
     let day = |ms: i64| {
         Timestamp::from_millisecond(ms)
             .map(|t| t.to_zoned(tz.clone()).date().to_string())
@@ -234,12 +230,12 @@ pub fn fit(
 
 /// The shop's referral graph for the cascade: one node per member, an
 /// undirected edge per standing referral (either friend may ask the other).
-pub fn referral_graph(history: &ReferralGraph) -> Result<Graph, ApiError> {
+pub fn referral_graph(history: &ReferralGraph) -> Result<Graph, Error> {
     let nodes = u32::try_from(history.member_ids.len())
         .ok()
         .filter(|&n| n < u32::MAX)
         .ok_or_else(|| {
-            ApiError::unprocessable("too_large", "too many members for a graph").field("graph")
+            Error::invalid("too_large", "too many members for a graph").field("graph")
         })?;
     let edges: Vec<(u32, u32)> = history
         .referrals
@@ -250,7 +246,7 @@ pub fn referral_graph(history: &ReferralGraph) -> Result<Graph, ApiError> {
             Some((a as u32, b as u32))
         })
         .collect();
-    Graph::from_undirected_edges(nodes, &edges).map_err(|e| ApiError::internal(&e))
+    Graph::from_undirected_edges(nodes, &edges).map_err(|e| Error::internal(&e))
 }
 
 /// A request with every default filled in.
@@ -275,9 +271,8 @@ pub fn plan(
     req: &SimulateRequest,
     fit: Option<&FitReport>,
     limits: &Limits,
-) -> Result<Plan, ApiError> {
-    let bad =
-        |field: &str, msg: String| ApiError::unprocessable("invalid_parameter", msg).field(field);
+) -> Result<Plan, Error> {
+    let bad = |field: &str, msg: String| Error::invalid("invalid_parameter", msg).field(field);
     let fit = fit.filter(|f| f.usable);
     let mut from_fit = Vec::new();
     let k = match (req.k, req.conversion, fit.and_then(|f| f.k)) {
@@ -408,7 +403,7 @@ pub struct Outcome {
 /// # Errors
 /// 422 naming the parameter the simulator refused, or `graph` when the
 /// referral graph is empty or missing.
-pub fn run(plan: &Plan, history: Option<&ReferralGraph>) -> Result<Outcome, ApiError> {
+pub fn run(plan: &Plan, history: Option<&ReferralGraph>) -> Result<Outcome, Error> {
     let p = &plan.params;
     let (result, graph, effective_k) = match plan.graph {
         None => {
@@ -423,11 +418,11 @@ pub fn run(plan: &Plan, history: Option<&ReferralGraph>) -> Result<Outcome, ApiE
                         GrowthError::InvalidParameter {
                             field: "nodes",
                             reason,
-                        } => ApiError::unprocessable("invalid_parameter", reason).field("members"),
+                        } => Error::invalid("invalid_parameter", reason).field("members"),
                         GrowthError::InvalidParameter {
                             field: "mean_degree",
                             reason,
-                        } => ApiError::unprocessable("invalid_parameter", reason).field("degree"),
+                        } => Error::invalid("invalid_parameter", reason).field("degree"),
                         e => refused(e),
                     })?
                 }
@@ -435,7 +430,7 @@ pub fn run(plan: &Plan, history: Option<&ReferralGraph>) -> Result<Outcome, ApiE
                     let h = history
                         .filter(|h| !h.member_ids.is_empty())
                         .ok_or_else(|| {
-                            ApiError::unprocessable(
+                            Error::invalid(
                                 "no_history",
                                 "the shop has no members yet to spread over",
                             )
@@ -466,7 +461,7 @@ pub fn run(plan: &Plan, history: Option<&ReferralGraph>) -> Result<Outcome, ApiE
 }
 
 /// A refusal from the simulator, naming the request's field.
-fn refused(e: GrowthError) -> ApiError {
+fn refused(e: GrowthError) -> Error {
     match e {
         GrowthError::InvalidParameter { field, reason } => {
             let field = match field {
@@ -477,8 +472,14 @@ fn refused(e: GrowthError) -> ApiError {
                 "rng_seed" => "seed",
                 f => f,
             };
-            ApiError::unprocessable("invalid_parameter", format!("{field}: {reason}")).field(field)
+            Error::invalid("invalid_parameter", format!("{field}: {reason}")).field(field)
         }
-        e => ApiError::internal(&e),
+        e => Error::internal(&e),
     }
+}
+
+/// The shop's referral history, for fitting and for a simulation on it.
+pub async fn history(pond: &crate::Pond) -> Result<ReferralGraph, Error> {
+    let mut tx = pond.store.read().await?;
+    Ok(pond_store::referral_graph::load(&mut tx).await?)
 }

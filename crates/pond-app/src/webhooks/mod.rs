@@ -8,9 +8,11 @@
 //! of a group's lifecycle state.
 
 pub mod delivery;
+pub mod endpoints;
 pub mod group_states;
+pub mod views;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use jiff::Timestamp;
 use pond_store::Tx;
 use rand::Rng;
@@ -102,6 +104,7 @@ fn message_id() -> String {
 /// Queues an event for every active endpoint subscribed to it, inside the
 /// caller's transaction. Answers the message id, or `None` when no endpoint
 /// wants it (then nothing is written).
+#[tracing::instrument(skip_all)]
 pub async fn emit(
     tx: &mut Tx,
     event: EventType,
@@ -135,12 +138,9 @@ pub fn default_retry() -> Vec<Duration> {
 }
 
 /// Checks a URL given for an endpoint: absolute http(s) with a host.
-pub fn check_url(url: &str) -> ApiResult<String> {
-    let bad = |why: &str| {
-        ApiError::unprocessable("invalid_url", format!("url `{url}` {why}")).field("url")
-    };
-    let parsed =
-        reqwest::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
+pub fn check_url(url: &str) -> Result<String> {
+    let bad = |why: &str| Error::invalid("invalid_url", format!("url `{url}` {why}")).field("url");
+    let parsed = url::Url::parse(url.trim()).map_err(|e| bad(&format!("is not a URL ({e})")))?;
     if !matches!(parsed.scheme(), "http" | "https") {
         return Err(bad("must start with http:// or https://"));
     }
@@ -155,19 +155,18 @@ pub fn check_url(url: &str) -> ApiResult<String> {
 
 /// Checks event names: at least one, each known; answers them deduplicated
 /// in the order given.
-pub fn check_events(names: &[String]) -> ApiResult<Vec<EventType>> {
+pub fn check_events(names: &[String]) -> Result<Vec<EventType>> {
     if names.is_empty() {
-        return Err(ApiError::unprocessable(
-            "invalid_events",
-            "give at least one event type in `events`",
-        )
-        .field("events"));
+        return Err(
+            Error::invalid("invalid_events", "give at least one event type in `events`")
+                .field("events"),
+        );
     }
     let mut out = Vec::new();
     for (i, name) in names.iter().enumerate() {
         let e = EventType::parse(name.trim()).ok_or_else(|| {
             let known: Vec<&str> = EventType::ALL.iter().map(|e| e.as_str()).collect();
-            ApiError::unprocessable(
+            Error::invalid(
                 "unknown_event",
                 format!("unknown event type `{name}`; known: {}", known.join(", ")),
             )
@@ -183,12 +182,13 @@ pub fn check_events(names: &[String]) -> ApiResult<Vec<EventType>> {
 /// Registers an endpoint after checking its URL and events, in the
 /// caller's transaction; answers it and its secret (`whsec_...`), which is
 /// shown to the shop this once. The API and the CLI both come here.
+#[tracing::instrument(skip_all)]
 pub async fn register(
     tx: &mut Tx,
     url: &str,
     events: &[String],
     now: Timestamp,
-) -> ApiResult<(pond_store::webhooks::Endpoint, String)> {
+) -> Result<(pond_store::webhooks::Endpoint, String)> {
     let url = check_url(url)?;
     let events = check_events(events)?;
     let names: Vec<&str> = events.iter().map(|e| e.as_str()).collect();
@@ -197,7 +197,7 @@ pub async fn register(
         pond_store::webhooks::create_endpoint(tx, &url, &names.join(","), &secret, now).await?;
     let endpoint = pond_store::webhooks::endpoint(tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("webhook endpoint"))?;
+        .ok_or_else(|| Error::not_found("webhook endpoint"))?;
     Ok((endpoint, secret))
 }
 

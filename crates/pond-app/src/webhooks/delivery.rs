@@ -5,38 +5,53 @@
 //! operator gets a `webhook.disabled` notice.
 //!
 //! No transaction is open while a request is in flight: the SQLite writer
-//! must never wait on a slow receiver.
+//! must never wait on a slow receiver. The HTTP client itself is a door's
+//! ([`Sender`], reqwest in `pond-server`): this crate speaks no HTTP.
 
 use super::WAKE;
-use crate::App;
-use futures_util::future::join_all;
+use crate::Pond;
+use futures_util::future::{BoxFuture, join_all};
 use jiff::{SignedDuration, Timestamp};
 use pond_core::webhook_signature::Secret;
 use pond_store::StoreError;
 use pond_store::webhooks::{self as store, Attempt, Due, Outcome};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// Deliveries claimed per pass.
 const BATCH: i64 = 100;
 
-/// The most of a failed response's body kept in the log.
-const ERROR_EXCERPT: usize = 200;
+/// A signed POST to send: the receiver, the Standard Webhooks headers
+/// and the JSON body.
+#[derive(Debug, Clone)]
+pub struct Post {
+    /// The endpoint's URL.
+    pub url: String,
+    /// `webhook-id`, `webhook-timestamp`, `webhook-signature`.
+    pub headers: [(&'static str, String); 3],
+    /// The event, as JSON.
+    pub body: String,
+}
+
+/// What a receiver answered: its status and, on a failure, why (the start
+/// of its body, or the transport's error with its causes).
+pub type Answer = Result<(i64, Option<String>), String>;
+
+/// Sends webhook POSTs. The process's HTTP client implements it, with the
+/// configured timeout and without following redirects.
+pub trait Sender: Send + Sync {
+    /// Sends one POST and reads enough of the answer to say how it went.
+    fn post(&self, post: Post) -> BoxFuture<'_, Answer>;
+}
 
 /// Runs until aborted.
-pub async fn run(app: App) {
-    let client = match client(&app) {
-        Ok(c) => c,
-        Err(e) => {
-            tracing::error!(error = %e, "webhook delivery cannot start: no HTTP client");
-            return;
-        }
-    };
+pub async fn run(app: Pond, client: Arc<dyn Sender>) {
     loop {
         // Registered before the pass, so a wake-up during it is not lost.
         let woken = WAKE.notified();
         tokio::pin!(woken);
         woken.as_mut().enable();
-        match pass(&app, &client).await {
+        match pass(&app, client.as_ref()).await {
             Ok(0) => {}
             Ok(_) => continue,
             Err(e) => tracing::warn!(error = %e, "webhook delivery pass failed"),
@@ -48,18 +63,10 @@ pub async fn run(app: App) {
     }
 }
 
-fn client(app: &App) -> reqwest::Result<reqwest::Client> {
-    reqwest::Client::builder()
-        .timeout(app.config.webhook_timeout)
-        // A redirect could carry a signed event to a host nobody registered.
-        .redirect(reqwest::redirect::Policy::none())
-        .user_agent(concat!("Pond-Webhooks/", env!("CARGO_PKG_VERSION")))
-        .build()
-}
-
 /// One pass: claims what is due and sends it, endpoints in parallel and
 /// each endpoint's deliveries in order. Answers how many were attempted.
-pub async fn pass(app: &App, client: &reqwest::Client) -> Result<usize, StoreError> {
+#[tracing::instrument(skip_all)]
+pub async fn pass(app: &Pond, client: &dyn Sender) -> Result<usize, StoreError> {
     let now = app.now();
     // Long enough for a whole batch of slow successes to one endpoint.
     let lease = Duration::from_secs(60).max(app.config.webhook_timeout * 2 * BATCH as u32);
@@ -90,7 +97,7 @@ pub async fn pass(app: &App, client: &reqwest::Client) -> Result<usize, StoreErr
 /// Sends one endpoint's deliveries in order, stopping at its first failure:
 /// the rest are handed back for the next pass rather than piling more
 /// timeouts onto a receiver that is down.
-async fn send_all(app: &App, client: &reqwest::Client, deliveries: Vec<Due>) -> usize {
+async fn send_all(app: &Pond, client: &dyn Sender, deliveries: Vec<Due>) -> usize {
     let mut sent = 0;
     let mut rest = deliveries.into_iter();
     while let Some(d) = rest.next() {
@@ -147,7 +154,8 @@ async fn send_all(app: &App, client: &reqwest::Client, deliveries: Vec<Due>) -> 
 }
 
 /// POSTs one delivery, signed at the moment of sending.
-async fn send(client: &reqwest::Client, d: &Due) -> Attempt {
+#[tracing::instrument(skip_all, fields(delivery = d.id, endpoint = d.endpoint_id))]
+async fn send(client: &dyn Sender, d: &Due) -> Attempt {
     let at = Timestamp::now();
     let started = Instant::now();
     let result = match Secret::parse(&d.secret) {
@@ -155,31 +163,17 @@ async fn send(client: &reqwest::Client, d: &Due) -> Attempt {
         Ok(secret) => {
             let ts = at.as_second();
             let signature = secret.sign(&d.msg_id, ts, d.body.as_bytes());
-            let response = client
-                .post(&d.url)
-                .header("webhook-id", &d.msg_id)
-                .header("webhook-timestamp", ts.to_string())
-                .header("webhook-signature", signature)
-                .header(reqwest::header::CONTENT_TYPE, "application/json")
-                .body(d.body.clone())
-                .send()
-                .await;
-            match response {
-                Ok(mut r) => {
-                    let status = i64::from(r.status().as_u16());
-                    let excerpt = if r.status().is_success() {
-                        None
-                    } else {
-                        // One chunk is plenty to say why; never read a huge body.
-                        let chunk = r.chunk().await.ok().flatten().unwrap_or_default();
-                        let text = String::from_utf8_lossy(&chunk);
-                        let text: String = text.chars().take(ERROR_EXCERPT).collect();
-                        Some(format!("HTTP {status}: {}", text.trim()))
-                    };
-                    Ok((status, excerpt))
-                }
-                Err(e) => Err(describe(&e)),
-            }
+            client
+                .post(Post {
+                    url: d.url.clone(),
+                    headers: [
+                        ("webhook-id", d.msg_id.clone()),
+                        ("webhook-timestamp", ts.to_string()),
+                        ("webhook-signature", signature),
+                    ],
+                    body: d.body.clone(),
+                })
+                .await
         }
     };
     let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -197,18 +191,6 @@ async fn send(client: &reqwest::Client, d: &Due) -> Attempt {
             duration_ms,
         },
     }
-}
-
-/// An error with its causes ("error sending request: ...: Connection refused").
-fn describe(e: &(dyn std::error::Error + 'static)) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        text.push_str(": ");
-        text.push_str(&s.to_string());
-        source = s.source();
-    }
-    text.chars().take(ERROR_EXCERPT * 2).collect()
 }
 
 /// Disables an endpoint that answered no delivery successfully since

@@ -1,11 +1,11 @@
 //! Events from the shop's systems and what they do to referrals: a
 //! qualifying event creates rewards, a refund or cancel voids pending ones.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::referrals;
 use crate::rewards::{self, RewardView};
 use jiff::Timestamp;
-use pond_core::program::{BUILTIN_EVENTS, Qualifying, is_event_name};
+use pond_core::program::{BUILTIN_EVENTS, is_event_name};
 use pond_core::referral::Status;
 use pond_store::events::NewEvent;
 use pond_store::{Tx, programs};
@@ -64,9 +64,9 @@ pub struct EventResult {
     pub rewards: Vec<RewardView>,
 }
 
-fn check(e: &EventInput) -> ApiResult<()> {
+fn check(e: &EventInput) -> Result<()> {
     let bad = |field: &str, code: &str, msg: &str| {
-        Err(ApiError::unprocessable(code.to_string(), msg.to_string()).field(field))
+        Err(Error::invalid(code.to_string(), msg.to_string()).field(field))
     };
     if !is_event_name(&e.kind) {
         return bad(
@@ -111,7 +111,8 @@ fn check(e: &EventInput) -> ApiResult<()> {
 }
 
 /// Records an event and applies it to the member's referral.
-pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<EventResult> {
+#[tracing::instrument(skip_all, fields(kind = %e.kind, member = e.member_id))]
+pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> Result<EventResult> {
     check(&e)?;
     let at = e.occurred_at.unwrap_or(now);
     let new = NewEvent {
@@ -126,7 +127,7 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
     // unknown one, which saves a lookup on every event.
     let recorded = match pond_store::events::record(tx, &new, now).await {
         Err(pond_store::StoreError::MissingReference(_)) => {
-            return Err(ApiError::not_found("member").field("member_id"));
+            return Err(Error::not_found("member").field("member_id"));
         }
         r => r?,
     };
@@ -135,7 +136,7 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
         let (first, _) =
             pond_store::events::existing(tx, e.id.as_deref(), &e.kind, e.order_id.as_deref())
                 .await?
-                .ok_or_else(|| ApiError::not_found("event"))?;
+                .ok_or_else(|| Error::not_found("event"))?;
         return result(tx, first, true, Effect::None, referral.map(|r| r.id)).await;
     };
     let Some(r) = referral else {
@@ -143,19 +144,13 @@ pub async fn apply(tx: &mut Tx, e: EventInput, now: Timestamp) -> ApiResult<Even
     };
     let program = programs::get(tx, r.program_id)
         .await?
-        .ok_or_else(|| ApiError::not_found("program"))?;
+        .ok_or_else(|| Error::not_found("program"))?;
     let reference = e
         .order_id
         .clone()
         .unwrap_or_else(|| format!("event:{event_id}"));
-    let qualifies = r.status == Status::Attributed
-        && match &program.spec.qualifying {
-            Qualifying::Signup => e.kind == "signup",
-            Qualifying::FirstPaidOrder { min_amount } => {
-                e.kind == "order.paid" && e.amount.unwrap_or(0) >= *min_amount
-            }
-            Qualifying::Custom { name } => &e.kind == name,
-        };
+    let qualifies =
+        r.status == Status::Attributed && program.spec.qualifying.is_met_by(&e.kind, e.amount);
     if qualifies {
         // The rewards just created are all the referral has: no re-read.
         if let Some(rewards) =
@@ -187,7 +182,7 @@ async fn result(
     duplicate: bool,
     effect: Effect,
     referral_id: Option<i64>,
-) -> ApiResult<EventResult> {
+) -> Result<EventResult> {
     let rewards = match referral_id {
         Some(id) => rewards::of_referral(tx, id).await?,
         None => Vec::new(),

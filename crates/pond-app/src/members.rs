@@ -1,14 +1,13 @@
 //! Members: created with identity keys, optionally referred at signup.
 
-use crate::App;
-use crate::error::{ApiError, ApiResult};
+use crate::Pond;
+use crate::error::{Error, Result};
 use crate::referrals::{self, Attributed, ReferralView};
 use jiff::Timestamp;
 use pond_core::attribution::Source;
 use pond_core::heard_from::HeardFrom;
 use pond_core::identity::{IdentityKey, KeyKind};
 use pond_core::ledger::{EntryKey, Kind, Posting};
-use pond_core::program::Qualifying;
 use pond_store::members::{Member, NewMember};
 use pond_store::{Tx, members as store, programs};
 use serde::{Deserialize, Serialize};
@@ -79,7 +78,7 @@ pub struct MemberView {
 }
 
 impl MemberInput {
-    fn keys(&self, app: &App) -> ApiResult<Vec<IdentityKey>> {
+    fn keys(&self, app: &Pond) -> Result<Vec<IdentityKey>> {
         let given = [
             (KeyKind::ExternalId, &self.external_id),
             (KeyKind::Phone, &self.phone),
@@ -92,11 +91,11 @@ impl MemberInput {
             .filter_map(|(k, v)| v.as_ref().map(|v| (k, v)))
             .map(|(k, v)| {
                 IdentityKey::parse(k, v, app.config.region)
-                    .map_err(|e| ApiError::from(e).field(k.as_str()))
+                    .map_err(|e| Error::from(e).field(k.as_str()))
             })
-            .collect::<ApiResult<Vec<_>>>()?;
+            .collect::<Result<Vec<_>>>()?;
         if keys.is_empty() {
-            return Err(ApiError::unprocessable(
+            return Err(Error::invalid(
                 "missing_identity",
                 "give at least one of external_id, phone, email, wechat_unionid, wechat_openid",
             ));
@@ -107,22 +106,22 @@ impl MemberInput {
 
 /// Creates a member, grants base grants of open programs, and attributes
 /// them when a referral code came with the signup.
+#[tracing::instrument(skip_all)]
 pub async fn create(
-    app: &App,
+    app: &Pond,
     tx: &mut Tx,
     input: MemberInput,
     now: Timestamp,
-) -> ApiResult<MemberView> {
+) -> Result<MemberView> {
     let keys = input.keys(app)?;
     if input.name.as_ref().is_some_and(|n| n.chars().count() > 200) {
         return Err(
-            ApiError::unprocessable("invalid_name", "a name is at most 200 characters")
-                .field("name"),
+            Error::invalid("invalid_name", "a name is at most 200 characters").field("name"),
         );
     }
     for k in &keys {
         if let Some(owner) = store::owner_of(tx, k.kind, &k.value).await? {
-            return Err(ApiError::conflict(
+            return Err(Error::conflict(
                 "identity_taken",
                 format!("this {} belongs to member {owner}", k.kind.as_str()),
             )
@@ -165,13 +164,13 @@ pub async fn create(
             Ok(Attributed::New(r) | Attributed::Existing(r)) => {
                 let program = programs::get(tx, r.program_id)
                     .await?
-                    .ok_or_else(|| ApiError::not_found("program"))?;
-                if program.spec.qualifying == Qualifying::Signup {
+                    .ok_or_else(|| Error::not_found("program"))?;
+                if program.spec.qualifying.is_met_by("signup", None) {
                     referrals::qualify(tx, &r, &program.spec, "signup", now, now).await?;
                 }
             }
             // The member still joins; the shop hears why the code did not count.
-            Err(e) if e.status.is_client_error() => attribution_error = Some(e.code),
+            Err(e) if e.is_refusal() => attribution_error = Some(e.code().to_string()),
             Err(e) => return Err(e),
         }
     }
@@ -181,15 +180,15 @@ pub async fn create(
 }
 
 /// One member with their referral.
-pub async fn get(tx: &mut Tx, id: i64) -> ApiResult<MemberView> {
+pub async fn get(tx: &mut Tx, id: i64) -> Result<MemberView> {
     let m = store::get(tx, id)
         .await?
-        .ok_or_else(|| ApiError::not_found("member"))?;
+        .ok_or_else(|| Error::not_found("member"))?;
     view(tx, m).await
 }
 
 /// Builds the view of a member.
-pub async fn view(tx: &mut Tx, m: Member) -> ApiResult<MemberView> {
+pub async fn view(tx: &mut Tx, m: Member) -> Result<MemberView> {
     let referral = match pond_store::referrals::of_invitee(tx, m.id).await? {
         Some(r) => Some(referrals::view(tx, r).await?),
         None => None,
@@ -208,4 +207,58 @@ pub async fn view(tx: &mut Tx, m: Member) -> ApiResult<MemberView> {
         referral,
         attribution_error: None,
     })
+}
+
+/// Members whose name or identity key contains `q`, newest first, below
+/// id `before`.
+pub async fn search(
+    pond: &Pond,
+    q: Option<&str>,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<MemberView>> {
+    let mut tx = pond.store.read().await?;
+    let found = store::search(&mut tx, q, before, limit).await?;
+    let mut out = Vec::with_capacity(found.len());
+    for m in found {
+        out.push(view(&mut tx, m).await?);
+    }
+    Ok(out)
+}
+
+/// One member, read on its own.
+pub async fn one(pond: &Pond, id: i64) -> Result<MemberView> {
+    let mut tx = pond.store.read().await?;
+    get(&mut tx, id).await
+}
+
+/// Refuses a member id that names nobody.
+pub async fn exists(tx: &mut Tx, id: i64) -> Result<()> {
+    match store::get(tx, id).await? {
+        Some(_) => Ok(()),
+        None => Err(Error::not_found("member")),
+    }
+}
+
+/// A sign-up from the hosted join page: the member, attributed to their
+/// inviter's code, and their consent to `notice` recorded with the hash of
+/// the address they agreed from, in one write.
+#[tracing::instrument(skip_all)]
+pub async fn join(
+    pond: &Pond,
+    input: MemberInput,
+    notice: &'static str,
+    ip_hash: String,
+    now: Timestamp,
+) -> Result<MemberView> {
+    let a = pond.clone();
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                let member = create(&a, tx, input, now).await?;
+                pond_store::consents::record(tx, member.id, notice, Some(&ip_hash), now).await?;
+                Ok(member)
+            })
+        })
+        .await
 }

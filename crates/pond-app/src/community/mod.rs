@@ -6,10 +6,11 @@
 //! * [`report`]: the census, one row per group, survival and warnings.
 
 pub mod alerts;
+pub mod groups;
 pub mod ingest;
 pub mod report;
 
-use crate::error::ApiError;
+use crate::error::Error;
 use ingest::{Added, BATCH, Ingest, Prepared, Settings, prepare};
 use jiff::tz::TimeZone;
 use pond_import::{ChatEvent, Format, ImportOptions, ImportReport};
@@ -18,19 +19,19 @@ use serde::Serialize;
 use std::io::{BufRead, Seek};
 
 /// The instance setting that fixes the shop's time zone.
-pub(crate) const TIME_ZONE: &str = "time_zone";
+pub const TIME_ZONE: &str = "time_zone";
 
 /// The shop's time zone. Rollups are kept by day in it, so the first chat
 /// data stored fixes it in the database (see `ingest`); from then on a
 /// different `wanted` zone is refused. Before that, `wanted` (a setting or
 /// flag) or else the machine's zone is used, and nothing is written.
-pub async fn shop_time_zone(store: &Store, wanted: Option<&str>) -> Result<TimeZone, ApiError> {
+pub async fn shop_time_zone(store: &Store, wanted: Option<&str>) -> Result<TimeZone, Error> {
     let mut tx = store.read().await?;
     let stored = pond_store::instance::get(&mut tx, TIME_ZONE).await?;
     drop(tx);
     let name = match (stored, wanted) {
         (Some(s), Some(w)) if s != w => {
-            return Err(ApiError::unprocessable(
+            return Err(Error::invalid(
                 "time_zone_fixed",
                 format!("this database keeps its day rollups in {s}; it cannot switch to {w}"),
             )
@@ -41,13 +42,12 @@ pub async fn shop_time_zone(store: &Store, wanted: Option<&str>) -> Result<TimeZ
         (None, None) => TimeZone::system().iana_name().unwrap_or("UTC").to_string(),
     };
     TimeZone::get(&name).map_err(|e| {
-        ApiError::unprocessable("time_zone", format!("unknown time zone `{name}`: {e}"))
-            .field("time_zone")
+        Error::invalid("time_zone", format!("unknown time zone `{name}`: {e}")).field("time_zone")
     })
 }
 
 /// Reads a format's name as the CLI and API spell it.
-pub fn parse_format(name: &str) -> Result<Option<Format>, ApiError> {
+pub fn parse_format(name: &str) -> Result<Option<Format>, Error> {
     Ok(Some(match name {
         "auto" => return Ok(None),
         "whatsapp" => Format::WhatsApp,
@@ -56,7 +56,7 @@ pub fn parse_format(name: &str) -> Result<Option<Format>, ApiError> {
         "discord-csv" => Format::DiscordCsv,
         "wechat-csv" => Format::WeChatCsv,
         other => {
-            return Err(ApiError::unprocessable(
+            return Err(Error::invalid(
                 "format",
                 format!(
                     "unknown format `{other}`: use auto, whatsapp, telegram, discord-json, \
@@ -130,15 +130,31 @@ pub async fn import_reader<R>(
     format: Option<Format>,
     options: ImportOptions,
     settings: Settings,
-) -> Result<Imported, ApiError>
+) -> Result<Imported, Error>
 where
     R: BufRead + Seek + Send + 'static,
 {
     import_reader_with(store, reader, file_name, format, options, settings, |_| {}).await
 }
 
+/// [`import_reader`] into this shop's store.
+pub async fn import<R>(
+    pond: &crate::Pond,
+    reader: R,
+    file_name: Option<String>,
+    format: Option<Format>,
+    options: ImportOptions,
+    settings: Settings,
+) -> Result<Imported, Error>
+where
+    R: BufRead + Seek + Send + 'static,
+{
+    import_reader(&pond.store, reader, file_name, format, options, settings).await
+}
+
 /// [`import_reader`], calling `progress` with the running totals after
 /// each batch is written, so a page can follow a long import.
+#[tracing::instrument(skip_all)]
 pub async fn import_reader_with<R>(
     store: &Store,
     reader: R,
@@ -147,7 +163,7 @@ pub async fn import_reader_with<R>(
     options: ImportOptions,
     settings: Settings,
     mut progress: impl FnMut(&Added) + Send,
-) -> Result<Imported, ApiError>
+) -> Result<Imported, Error>
 where
     R: BufRead + Seek + Send + 'static,
 {
@@ -184,8 +200,8 @@ where
     drop(rx);
     let parsed = parser
         .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::unprocessable("import", e.to_string()).field("file"))?;
+        .map_err(|e| Error::internal(&e))?
+        .map_err(|e| Error::invalid("import", e.to_string()).field("file"))?;
     if let Some(e) = failed {
         return Err(e.into());
     }

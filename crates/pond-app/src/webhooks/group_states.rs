@@ -5,8 +5,8 @@
 //! state before it to change from.
 
 use super::{EventType, emit};
-use crate::App;
-use crate::error::ApiError;
+use crate::Pond;
+use crate::error::Error;
 use serde_json::json;
 use std::collections::HashMap;
 
@@ -15,7 +15,7 @@ use std::collections::HashMap;
 /// The classification reads the rollups in a read transaction (the same
 /// report the console shows); only the changed or new states are written,
 /// so a quiet shop costs one read per period.
-pub async fn check(app: &App) -> Result<usize, ApiError> {
+pub async fn check(app: &Pond) -> Result<usize, Error> {
     let now = app.now();
     let as_of = app.time_zone.to_datetime(now).date();
     let mut tx = app.store.read().await?;
@@ -57,7 +57,7 @@ pub async fn check(app: &App) -> Result<usize, ApiError> {
                     emit(tx, EventType::GroupStateChanged, data, now).await?;
                     changed += 1;
                 }
-                Ok::<_, ApiError>(changed)
+                Ok::<_, Error>(changed)
             })
         })
         .await

@@ -1,14 +1,13 @@
 //! Live codes (活码): creating them, showing them to the operator, and the
 //! visit that sends a visitor to one of the targets. The public door,
-//! `/j/{code}`, is in [`page`].
+//! `/j/{code}`, is in `pond-server`'s `livecodes::page`.
 
-pub mod page;
-
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use jiff::{SignedDuration, Timestamp};
 use pond_core::code::ReferralCode;
 use pond_core::livecode::{self as rules, MAX_CAPACITY, MAX_TARGETS, Strategy};
-use pond_store::livecodes::{self as store, LiveCode, Target, VisitCount};
+use pond_store::livecodes::{self as store, VisitCount};
+pub use pond_store::livecodes::{LiveCode, Target};
 use pond_store::time::ts;
 use pond_store::{Tx, notices};
 use serde::{Deserialize, Serialize};
@@ -136,7 +135,7 @@ pub async fn view(
     public_url: &str,
     lc: LiveCode,
     now: Timestamp,
-) -> ApiResult<LiveCodeView> {
+) -> Result<LiveCodeView> {
     let targets = store::targets(tx, lc.id).await?;
     let visits = store::visit_counts(tx, lc.id).await?;
     let now = now.as_millisecond();
@@ -175,10 +174,10 @@ pub async fn view(
 }
 
 /// Checks a live code's or a target's name.
-pub fn name(raw: &str, field: &str) -> ApiResult<String> {
+pub fn name(raw: &str, field: &str) -> Result<String> {
     let n = raw.trim();
     if n.is_empty() || n.chars().count() > MAX_NAME {
-        return Err(ApiError::unprocessable(
+        return Err(Error::invalid(
             "invalid_name",
             format!("a name is 1 to {MAX_NAME} characters"),
         )
@@ -188,9 +187,9 @@ pub fn name(raw: &str, field: &str) -> ApiResult<String> {
 }
 
 /// Checks a capacity.
-pub fn capacity(c: i64, field: &str) -> ApiResult<i64> {
+pub fn capacity(c: i64, field: &str) -> Result<i64> {
     if !(1..=MAX_CAPACITY).contains(&c) {
-        return Err(ApiError::unprocessable(
+        return Err(Error::invalid(
             "invalid_capacity",
             format!("a capacity is 1 to {MAX_CAPACITY} visitors; {c} is not"),
         )
@@ -200,7 +199,7 @@ pub fn capacity(c: i64, field: &str) -> ApiResult<i64> {
 }
 
 /// Checks a new live code before anything is written.
-fn validate(input: &NewLiveCode) -> ApiResult<()> {
+fn validate(input: &NewLiveCode) -> Result<()> {
     name(&input.name, "name")?;
     if let Some(s) = &input.strategy {
         Strategy::parse(s)?;
@@ -209,7 +208,7 @@ fn validate(input: &NewLiveCode) -> ApiResult<()> {
         rules::state_tag(s)?;
     }
     if input.targets.is_empty() || input.targets.len() > MAX_TARGETS {
-        return Err(ApiError::unprocessable(
+        return Err(Error::invalid(
             "invalid_targets",
             format!(
                 "a live code has 1 to {MAX_TARGETS} targets; {} were given",
@@ -226,12 +225,13 @@ fn validate(input: &NewLiveCode) -> ApiResult<()> {
 }
 
 /// Creates a live code and its targets in one transaction.
+#[tracing::instrument(skip_all)]
 pub async fn create(
     tx: &mut Tx,
     public_url: &str,
     input: NewLiveCode,
     now: Timestamp,
-) -> ApiResult<LiveCodeView> {
+) -> Result<LiveCodeView> {
     validate(&input)?;
     let strategy = input
         .strategy
@@ -261,8 +261,8 @@ pub async fn create(
 }
 
 /// The live code with this code, or a 404.
-pub async fn find(tx: &mut Tx, code: &str) -> ApiResult<LiveCode> {
-    let unknown = || ApiError::not_found("live code");
+pub async fn find(tx: &mut Tx, code: &str) -> Result<LiveCode> {
+    let unknown = || Error::not_found("live code");
     let code = ReferralCode::parse(code).map_err(|_| unknown())?;
     store::by_code(tx, code.as_str()).await?.ok_or_else(unknown)
 }
@@ -279,13 +279,14 @@ pub struct Visit {
 /// A visitor arrives: picks a target (or none), counts the visit, and
 /// raises the notice when nothing is left; all in the caller's write
 /// transaction, under the live code's lock.
+#[tracing::instrument(skip_all)]
 pub async fn visit(
     tx: &mut Tx,
     code: &str,
     state: Option<String>,
     visitor: Option<&str>,
     now: Timestamp,
-) -> ApiResult<Visit> {
+) -> Result<Visit> {
     let first = find(tx, code).await?;
     store::lock(tx, first.id).await?;
     // Read again under the lock: the round-robin cursor may have moved.
@@ -314,7 +315,7 @@ pub async fn visit(
         });
     }
     let core: Vec<_> = targets.iter().map(Target::to_core).collect();
-    let strategy = Strategy::parse(&lc.strategy).map_err(|e| ApiError::internal(&e))?;
+    let strategy = Strategy::parse(&lc.strategy).map_err(|e| Error::internal(&e))?;
     let subject = format!("livecode:{}", lc.code);
     match rules::choose(strategy, &core, lc.last_position, at) {
         Some(i) => {
@@ -355,7 +356,7 @@ fn since(now: Timestamp) -> Timestamp {
 /// Called once each time a live code becomes exhausted (when its notice is
 /// raised), inside the visit's transaction: the shop's systems hear of it
 /// (`livecode.exhausted`) exactly when the notice exists.
-async fn exhausted(tx: &mut Tx, lc: &LiveCode, now: Timestamp) -> ApiResult<()> {
+async fn exhausted(tx: &mut Tx, lc: &LiveCode, now: Timestamp) -> Result<()> {
     tracing::warn!(code = %lc.code, name = %lc.name, "live code exhausted");
     let data = serde_json::json!({
         "livecode_id": lc.id,
@@ -365,4 +366,135 @@ async fn exhausted(tx: &mut Tx, lc: &LiveCode, now: Timestamp) -> ApiResult<()> 
     });
     crate::webhooks::emit(tx, crate::webhooks::EventType::LivecodeExhausted, data, now).await?;
     Ok(())
+}
+
+/// Every live code, newest first, with its targets and visits.
+pub async fn list(pond: &crate::Pond) -> Result<Vec<LiveCodeView>> {
+    let mut tx = pond.store.read().await?;
+    let now = pond.now();
+    let mut out = Vec::new();
+    for lc in store::list(&mut tx).await? {
+        out.push(view(&mut tx, &pond.public_url, lc, now).await?);
+    }
+    Ok(out)
+}
+
+/// One live code by its code.
+pub async fn one(pond: &crate::Pond, code: &str) -> Result<LiveCodeView> {
+    let mut tx = pond.store.read().await?;
+    let lc = find(&mut tx, code).await?;
+    view(&mut tx, &pond.public_url, lc, pond.now()).await
+}
+
+/// Changes a live code's name, strategy or switch (already checked).
+#[tracing::instrument(skip_all)]
+pub async fn update(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    name: Option<&str>,
+    strategy: Option<Strategy>,
+    enabled: Option<bool>,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    store::update(tx, lc.id, name, strategy.map(Strategy::as_str), enabled).await?;
+    let lc = find(tx, code).await?;
+    view(tx, base, lc, now).await
+}
+
+/// Adds a target group at the end of a live code's order.
+#[tracing::instrument(skip_all)]
+pub async fn add_target(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    name: &str,
+    capacity: i64,
+    enabled: bool,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    // Under the live code's lock, so two additions cannot both pass the count.
+    store::lock(tx, lc.id).await?;
+    if store::targets(tx, lc.id).await?.len() >= MAX_TARGETS {
+        return Err(Error::invalid(
+            "invalid_targets",
+            format!("a live code has at most {MAX_TARGETS} targets"),
+        )
+        .field("targets"));
+    }
+    store::add_target(tx, lc.id, name, capacity, enabled, now).await?;
+    view(tx, base, lc, now).await
+}
+
+/// Changes a target's name, capacity or switch (already checked).
+#[tracing::instrument(skip_all, fields(target = target))]
+#[allow(clippy::too_many_arguments)]
+pub async fn update_target(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    target: i64,
+    name: Option<&str>,
+    capacity: Option<i64>,
+    enabled: Option<bool>,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    if !store::update_target(tx, lc.id, target, name, capacity, enabled).await? {
+        return Err(Error::not_found("target").field("target_id"));
+    }
+    view(tx, base, lc, now).await
+}
+
+/// Stores a target's group QR image (already decoded and checked).
+#[tracing::instrument(skip_all, fields(target = target))]
+#[allow(clippy::too_many_arguments)]
+pub async fn set_qr(
+    tx: &mut Tx,
+    base: &str,
+    code: &str,
+    target: i64,
+    image: &[u8],
+    mime: &str,
+    expires_at: Timestamp,
+    now: Timestamp,
+) -> Result<LiveCodeView> {
+    let lc = find(tx, code).await?;
+    if !store::set_qr(tx, lc.id, target, image, mime, expires_at).await? {
+        return Err(Error::not_found("target").field("target_id"));
+    }
+    view(tx, base, lc, now).await
+}
+
+/// A visit through the public door, in its own write.
+pub async fn visit_now(
+    pond: &crate::Pond,
+    code: String,
+    state: Option<String>,
+    visitor: String,
+    now: Timestamp,
+) -> Result<Visit> {
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move { visit(tx, &code, state, Some(&visitor), now).await })
+        })
+        .await
+}
+
+/// A target's uploaded group QR image and its MIME type.
+pub async fn qr_image(pond: &crate::Pond, code: &str, target: i64) -> Result<(Vec<u8>, String)> {
+    let mut tx = pond.store.read().await?;
+    let lc = find(&mut tx, code).await?;
+    store::qr_image(&mut tx, lc.id, target)
+        .await?
+        .ok_or_else(|| Error::not_found("group QR image"))
+}
+
+/// The public link of a live code.
+pub async fn link(pond: &crate::Pond, code: &str) -> Result<String> {
+    let mut tx = pond.store.read().await?;
+    let lc = find(&mut tx, code).await?;
+    Ok(url(&pond.public_url, &lc.code))
 }

@@ -1,7 +1,7 @@
 //! The groups report: census, one row per group, survival and warnings, as
 //! of any date, from three window queries over the rollups.
 
-use crate::error::ApiError;
+use crate::error::Error;
 use jiff::civil::Date;
 use jiff::tz::TimeZone;
 use pond_community::lifecycle::{State, Thresholds, turned_declining};
@@ -125,7 +125,7 @@ pub struct Warning {
 
 /// A rollup's day number as a date (1970-01-01 outside the dates jiff
 /// holds, which no stored day reaches).
-pub(crate) fn date_of(day: i64) -> Date {
+pub fn date_of(day: i64) -> Date {
     i32::try_from(day)
         .ok()
         .and_then(date_of_day)
@@ -137,13 +137,14 @@ fn count(n: i64) -> u32 {
 }
 
 /// Builds the report for every group, or for one.
+#[tracing::instrument(skip_all)]
 pub async fn groups(
     tx: &mut Tx,
     tz: &TimeZone,
     as_of: Date,
     thresholds: &Thresholds,
     only: Option<i64>,
-) -> Result<GroupsReport, ApiError> {
+) -> Result<GroupsReport, Error> {
     let to = i64::from(day_number(as_of));
     // The longest look-back any verdict takes, plus a week for warnings.
     let span = i64::from((thresholds.baseline_weeks * 7).max(28)) + 7;
@@ -172,7 +173,7 @@ pub async fn groups(
             days.next(g.id),
             senders.next(g.id),
         )
-        .map_err(|e| ApiError::internal(&e))?;
+        .map_err(|e| Error::internal(&e))?;
         let (state, reason) = census.add(first_seen, &history, thresholds);
         let h = health(&history, as_of);
         if let Some(l) = Lifetime::of(first_seen, &history, as_of, thresholds.dead_after_days) {

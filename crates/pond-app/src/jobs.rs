@@ -3,13 +3,17 @@
 //! text past its retention, delivering webhooks and announcing groups'
 //! lifecycle changes.
 
-use crate::App;
+use crate::Pond;
+use crate::webhooks::delivery::Sender;
 use jiff::SignedDuration;
+use std::sync::Arc;
 use tokio::task::JoinHandle;
+use tracing::Instrument;
 
 /// Starts the jobs; abort the handle to stop them (all of them: they run
-/// as one task, so aborting it drops every loop).
-pub fn spawn(app: App) -> JoinHandle<()> {
+/// as one task, so aborting it drops every loop). Webhooks leave through
+/// `sender`, the door's HTTP client.
+pub fn spawn(app: Pond, sender: Arc<dyn Sender>) -> JoinHandle<()> {
     tokio::spawn(async move {
         let periodic = async {
             let mut tick = tokio::time::interval(app.config.approve_every);
@@ -22,28 +26,33 @@ pub fn spawn(app: App) -> JoinHandle<()> {
             let mut tick = tokio::time::interval(app.config.group_states_every);
             loop {
                 tick.tick().await;
-                match crate::webhooks::group_states::check(&app).await {
+                match crate::webhooks::group_states::check(&app)
+                    .instrument(tracing::info_span!("job", name = "group_states"))
+                    .await
+                {
                     Ok(0) => {}
                     Ok(n) => tracing::info!(groups = n, "groups changed lifecycle state"),
-                    Err(e) => tracing::warn!(error = e.message, "classifying groups failed"),
+                    Err(e) => tracing::warn!(error = %e, "classifying groups failed"),
                 }
             }
         };
         tokio::join!(
             periodic,
             group_states,
-            crate::webhooks::delivery::run(app.clone())
+            crate::webhooks::delivery::run(app.clone(), sender)
+                .instrument(tracing::info_span!("job", name = "webhook_delivery"))
         );
     })
 }
 
 /// One pass of every job; errors are logged and retried on the next pass.
-pub async fn run_once(app: &App) {
+#[tracing::instrument(name = "job", skip_all, fields(name = "periodic"))]
+pub async fn run_once(app: &Pond) {
     let now = app.now();
     match crate::rewards::approve_due(&app.store, now).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(approved = n, "approved rewards past their hold"),
-        Err(e) => tracing::warn!(error = e.message, "approving rewards failed"),
+        Err(e) => tracing::warn!(error = %e, "approving rewards failed"),
     }
     let cutoff = now - SignedDuration::from_hours(24);
     let prune = app

@@ -1,6 +1,6 @@
 //! Settling rewards into the ledger, balances and redemptions.
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{Error, Result};
 use crate::webhooks::{self, EventType};
 use jiff::Timestamp;
 use pond_core::ledger::{self, Account, EntryKey, Kind, Posting};
@@ -49,7 +49,7 @@ impl From<pond_store::rewards::Reward> for RewardView {
 }
 
 /// A referral's rewards.
-pub async fn of_referral(tx: &mut Tx, referral: i64) -> ApiResult<Vec<RewardView>> {
+pub async fn of_referral(tx: &mut Tx, referral: i64) -> Result<Vec<RewardView>> {
     Ok(pond_store::rewards::of_referral(tx, referral)
         .await?
         .into_iter()
@@ -60,7 +60,8 @@ pub async fn of_referral(tx: &mut Tx, referral: i64) -> ApiResult<Vec<RewardView
 /// Approves a pending reward and posts it to the ledger, in the caller's
 /// transaction. The status change and the entry's UNIQUE key each make it
 /// happen once: a second approval finds nothing pending and posts nothing.
-pub async fn approve(tx: &mut Tx, reward_id: i64, now: Timestamp) -> ApiResult<()> {
+#[tracing::instrument(skip_all, fields(reward_id = reward_id))]
+pub async fn approve(tx: &mut Tx, reward_id: i64, now: Timestamp) -> Result<()> {
     if let Some(r) = pond_store::rewards::settle(tx, reward_id, RewardStatus::Approved, now).await?
     {
         post(tx, &r, now).await?;
@@ -71,7 +72,8 @@ pub async fn approve(tx: &mut Tx, reward_id: i64, now: Timestamp) -> ApiResult<(
 
 /// Voids a pending reward, in the caller's transaction; a reward no longer
 /// pending is left as it is.
-pub async fn void(tx: &mut Tx, reward_id: i64, now: Timestamp) -> ApiResult<bool> {
+#[tracing::instrument(skip_all, fields(reward_id = reward_id))]
+pub async fn void(tx: &mut Tx, reward_id: i64, now: Timestamp) -> Result<bool> {
     match pond_store::rewards::settle(tx, reward_id, RewardStatus::Voided, now).await? {
         Some(r) => {
             announce(tx, &r, EventType::RewardVoided, now).await?;
@@ -82,7 +84,7 @@ pub async fn void(tx: &mut Tx, reward_id: i64, now: Timestamp) -> ApiResult<bool
 }
 
 /// Announces a reward's approval or voiding to webhook endpoints.
-pub async fn announce(tx: &mut Tx, r: &Reward, event: EventType, now: Timestamp) -> ApiResult<()> {
+pub async fn announce(tx: &mut Tx, r: &Reward, event: EventType, now: Timestamp) -> Result<()> {
     let data = serde_json::json!({
         "reward_id": r.id,
         "referral_id": r.referral_id,
@@ -99,7 +101,7 @@ pub async fn announce(tx: &mut Tx, r: &Reward, event: EventType, now: Timestamp)
 }
 
 /// Posts an approved reward to the ledger under its deterministic key.
-pub async fn post(tx: &mut Tx, r: &Reward, now: Timestamp) -> ApiResult<()> {
+pub async fn post(tx: &mut Tx, r: &Reward, now: Timestamp) -> Result<()> {
     let posting = Posting::grant(
         EntryKey::reward(r.program_id, r.referral_id, r.side, &r.stage),
         Kind::Reward,
@@ -118,7 +120,8 @@ pub async fn post(tx: &mut Tx, r: &Reward, now: Timestamp) -> ApiResult<()> {
 
 /// Voids a referral's pending rewards (refund, cancel); approved ones stand,
 /// since the hold was the return window.
-pub async fn void_pending(tx: &mut Tx, referral: i64, now: Timestamp) -> ApiResult<u32> {
+#[tracing::instrument(skip_all, fields(referral = referral))]
+pub async fn void_pending(tx: &mut Tx, referral: i64, now: Timestamp) -> Result<u32> {
     let mut n = 0;
     for r in pond_store::rewards::of_referral(tx, referral).await? {
         if r.status == RewardStatus::Pending && void(tx, r.id, now).await? {
@@ -184,7 +187,7 @@ impl From<Entry> for EntryView {
 }
 
 /// A member's balances.
-pub async fn balances(tx: &mut Tx, member: i64) -> ApiResult<Vec<Balance>> {
+pub async fn balances(tx: &mut Tx, member: i64) -> Result<Vec<Balance>> {
     Ok(pond_store::ledger::balances(tx, member)
         .await?
         .into_iter()
@@ -219,23 +222,21 @@ pub struct Redemption {
 /// Spends part of a member's balance. The member's row is locked while the
 /// balance is checked and the entry appended, so concurrent redemptions
 /// cannot overdraw.
+#[tracing::instrument(skip_all, fields(member = member))]
 pub async fn redeem(
     tx: &mut Tx,
     member: i64,
     input: RedemptionInput,
     now: Timestamp,
-) -> ApiResult<Redemption> {
+) -> Result<Redemption> {
     if input.reference.trim().is_empty() || input.reference.len() > 128 {
-        return Err(ApiError::unprocessable(
-            "invalid_reference",
-            "reference must be 1 to 128 characters",
-        )
-        .field("reference"));
+        return Err(
+            Error::invalid("invalid_reference", "reference must be 1 to 128 characters")
+                .field("reference"),
+        );
     }
     if input.memo.as_ref().is_some_and(|m| m.len() > 500) {
-        return Err(
-            ApiError::unprocessable("invalid_memo", "memo is at most 500 characters").field("memo"),
-        );
+        return Err(Error::invalid("invalid_memo", "memo is at most 500 characters").field("memo"));
     }
     lock_member(tx, member).await?;
     let key = EntryKey::redemption(member, input.reference.trim());
@@ -252,9 +253,9 @@ pub async fn redeem(
     let available = pond_store::ledger::balance(tx, Account::Member(member), &input.unit).await?;
     ledger::check(&posting, available).map_err(|e| match e {
         ledger::Refused::NonPositive => {
-            ApiError::unprocessable("invalid_amount", e.to_string()).field("amount")
+            Error::invalid("invalid_amount", e.to_string()).field("amount")
         }
-        e => ApiError::unprocessable("insufficient_balance", e.to_string()).field("amount"),
+        e => Error::invalid("insufficient_balance", e.to_string()).field("amount"),
     })?;
     let cx = Context {
         memo: input.memo.as_deref(),
@@ -263,7 +264,7 @@ pub async fn redeem(
     pond_store::ledger::append(tx, &posting, &cx, now).await?;
     let e = pond_store::ledger::by_key(tx, posting.key.as_str())
         .await?
-        .ok_or_else(|| ApiError::not_found("ledger entry"))?;
+        .ok_or_else(|| Error::not_found("ledger entry"))?;
     Ok(Redemption {
         entry: e.into(),
         balance: Balance {
@@ -275,7 +276,8 @@ pub async fn redeem(
 
 /// Approves every reward whose hold has ended, in batches of one
 /// transaction each; answers how many were approved.
-pub async fn approve_due(store: &pond_store::Store, now: Timestamp) -> ApiResult<u64> {
+#[tracing::instrument(skip_all)]
+pub async fn approve_due(store: &pond_store::Store, now: Timestamp) -> Result<u64> {
     let mut total = 0;
     loop {
         let n = store
@@ -285,7 +287,7 @@ pub async fn approve_due(store: &pond_store::Store, now: Timestamp) -> ApiResult
                     for r in &due {
                         approve(tx, r.id, now).await?;
                     }
-                    Ok::<_, ApiError>(due.len())
+                    Ok::<_, Error>(due.len())
                 })
             })
             .await?;
@@ -294,4 +296,24 @@ pub async fn approve_due(store: &pond_store::Store, now: Timestamp) -> ApiResult
             return Ok(total);
         }
     }
+}
+
+/// A member's balances, read on their own; refuses an unknown member.
+pub async fn balances_of(pond: &crate::Pond, member: i64) -> Result<Vec<Balance>> {
+    let mut tx = pond.store.read().await?;
+    crate::members::exists(&mut tx, member).await?;
+    balances(&mut tx, member).await
+}
+
+/// A member's ledger entries, newest first, below id `before`.
+pub async fn ledger(
+    pond: &crate::Pond,
+    member: i64,
+    before: Option<i64>,
+    limit: i64,
+) -> Result<Vec<EntryView>> {
+    let mut tx = pond.store.read().await?;
+    crate::members::exists(&mut tx, member).await?;
+    let entries = pond_store::ledger::entries_of(&mut tx, member, before, limit).await?;
+    Ok(entries.into_iter().map(EntryView::from).collect())
 }

@@ -115,7 +115,7 @@ pub fn k_over_time(points: &[(String, f64)], format: Format) -> Result<Vec<u8>, 
 }
 
 /// Registers the embedded font once; false if it could not be parsed.
-pub(crate) fn fonts_ready() -> bool {
+pub fn fonts_ready() -> bool {
     static READY: OnceLock<bool> = OnceLock::new();
     *READY.get_or_init(|| {
         plotters::style::register_font(

@@ -10,7 +10,7 @@
 
 use ab_glyph::{Font, FontArc, FontVec, PxScale, ScaleFont, point};
 use image::{DynamicImage, ImageFormat, Luma, Rgba, RgbaImage};
-use pond_store::posters::Layout;
+pub use pond_store::posters::{Layout, Template};
 use qrcode::QrCode;
 use std::io::Cursor;
 use std::path::{Path, PathBuf};
@@ -209,6 +209,92 @@ fn draw_text(canvas: &mut RgbaImage, font: &FontArc, text: &str, layout: &Layout
             *p = Rgba([mix(p[0], r), mix(p[1], g), mix(p[2], b), alpha]);
         });
     }
+}
+
+/// What a member's poster is drawn from: the program's template, the
+/// member's link code and their name.
+pub struct PosterParts {
+    /// The program's template.
+    pub template: Template,
+    /// The member's referral code in that program.
+    pub code: String,
+    /// The member's name, when known.
+    pub name: Option<String>,
+}
+
+/// Stores a program's poster template (its image already decoded and its
+/// layout checked against it).
+#[tracing::instrument(skip_all, fields(program = program))]
+pub async fn put_template(
+    tx: &mut crate::Tx,
+    program: i64,
+    image: &[u8],
+    layout: &Layout,
+    now: jiff::Timestamp,
+) -> crate::Result<()> {
+    if pond_store::programs::get(tx, program).await?.is_none() {
+        return Err(crate::Error::not_found("program"));
+    }
+    Ok(pond_store::posters::put(tx, program, image, layout, now).await?)
+}
+
+async fn template_in(tx: &mut crate::Tx, program: i64) -> crate::Result<Template> {
+    pond_store::posters::get(tx, program)
+        .await?
+        .ok_or_else(|| crate::Error::not_found("poster template").field("program"))
+}
+
+/// A program's poster template.
+pub async fn template(pond: &crate::Pond, program: i64) -> crate::Result<Template> {
+    let mut tx = pond.store.read().await?;
+    template_in(&mut tx, program).await
+}
+
+/// A member's poster parts in a program, making their link if they have
+/// none yet.
+#[tracing::instrument(skip_all, fields(member = member, program = program))]
+pub async fn of_member(
+    pond: &crate::Pond,
+    member: i64,
+    program: i64,
+    now: jiff::Timestamp,
+) -> crate::Result<PosterParts> {
+    pond.store
+        .write(move |tx| {
+            Box::pin(async move {
+                let m = pond_store::members::get(tx, member)
+                    .await?
+                    .ok_or_else(|| crate::Error::not_found("member"))?;
+                if pond_store::programs::get(tx, program).await?.is_none() {
+                    return Err(crate::Error::not_found("program").field("program"));
+                }
+                let template = template_in(tx, program).await?;
+                let link = pond_store::links::get_or_create(tx, program, member, now).await?;
+                Ok(PosterParts {
+                    template,
+                    code: link.code,
+                    name: m.name,
+                })
+            })
+        })
+        .await
+}
+
+/// The poster parts of the member whose link has `code`.
+pub async fn of_link(pond: &crate::Pond, code: &str) -> crate::Result<PosterParts> {
+    let mut tx = pond.store.read().await?;
+    let link = pond_store::links::by_code(&mut tx, code)
+        .await?
+        .ok_or_else(|| crate::Error::not_found("referral code"))?;
+    let template = template_in(&mut tx, link.program_id).await?;
+    let name = pond_store::members::get(&mut tx, link.member_id)
+        .await?
+        .and_then(|m| m.name);
+    Ok(PosterParts {
+        template,
+        code: link.code,
+        name,
+    })
 }
 
 #[cfg(test)]
