@@ -21,6 +21,7 @@ pub struct EventInput {
     pub id: Option<String>,
     /// `signup`, `order.paid`, `order.refunded`, `order.cancelled`, or a custom name.
     #[serde(rename = "type")]
+    #[schema(pattern = "^[a-z0-9._-]{1,64}$")]
     pub kind: String,
     /// The member it is about.
     pub member_id: i64,

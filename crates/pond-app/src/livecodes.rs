@@ -28,13 +28,17 @@ const MAX_NAME: usize = 80;
 #[serde(deny_unknown_fields)]
 pub struct NewLiveCode {
     /// The entry point, such as "Shop counter" (1 to 80 characters).
+    #[schema(min_length = 1, max_length = 80, pattern = "\\S")]
     pub name: String,
     /// `fill_first` (default) or `round_robin`.
+    #[schema(pattern = "^(fill_first|round_robin)$")]
     pub strategy: Option<String>,
     /// The `state` tag its visits carry (at most 30 letters, digits, `_`,
     /// `-`, `.`); made from the name or code when absent.
+    #[schema(pattern = "^\\s*[A-Za-z0-9_.-]{1,30}\\s*$")]
     pub state: Option<String>,
     /// The groups to send visitors to, in order (1 to 50).
+    #[schema(min_items = 1, max_items = 50)]
     pub targets: Vec<NewTarget>,
 }
 
@@ -42,9 +46,11 @@ pub struct NewLiveCode {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NewTarget {
-    /// The group's name, shown to visitors.
+    /// The group's name, shown to visitors (1 to 80 characters).
+    #[schema(min_length = 1, max_length = 80, pattern = "\\S")]
     pub name: String,
     /// Visitors it may take, 1 to 10000 (a WeChat group admits about 200 by scan).
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: i64,
     /// On (default) or off.
     pub enabled: Option<bool>,

@@ -33,8 +33,9 @@ pub struct MemberInput {
     /// A WeChat openid.
     #[serde(default)]
     pub wechat_openid: Option<String>,
-    /// A display name.
+    /// A display name, at most 200 characters.
     #[serde(default)]
+    #[schema(max_length = 200)]
     pub name: Option<String>,
     /// The code of the link that brought them, if any.
     #[serde(default)]

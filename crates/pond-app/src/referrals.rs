@@ -289,10 +289,12 @@ pub async fn qualify(
 
 /// A reviewer's decision.
 #[derive(Debug, Deserialize, ToSchema)]
+#[schema(as = ReviewNote)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
-    /// Why, for the record.
+    /// Why, for the record (at most 1000 characters).
     #[serde(default)]
+    #[schema(max_length = 1000)]
     pub note: Option<String>,
 }
 

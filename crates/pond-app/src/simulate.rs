@@ -49,7 +49,8 @@ pub struct SimulateRequest {
     pub k: Option<f64>,
     /// Members who start the campaign (default 10).
     pub seeds: Option<u64>,
-    /// Monte Carlo runs (default 1,000).
+    /// Monte Carlo runs (default 1,000; at most 10,000).
+    #[schema(maximum = 10_000)]
     pub runs: Option<u32>,
     /// Seed of the random numbers: the same seed gives the same answer (default 0).
     pub seed: Option<u64>,
@@ -73,7 +74,8 @@ pub struct SimulateRequest {
     pub market: Option<u64>,
     /// Spread over a graph instead of an unlimited market.
     pub graph: Option<GraphKind>,
-    /// Members of the synthetic graph (default 10,000).
+    /// Members of the synthetic graph (default 10,000; at most 1,000,000).
+    #[schema(maximum = 1_000_000)]
     pub members: Option<u32>,
     /// Mean friends per member in the synthetic graph (default 10).
     pub degree: Option<f64>,
@@ -149,6 +151,8 @@ pub struct FitReport {
 
 /// K of the members who joined in one period.
 #[derive(Debug, Clone, Serialize, ToSchema)]
+// growth's `PeriodK` (with `start`) is another shape: keep the names apart.
+#[schema(as = FitPeriod)]
 pub struct PeriodK {
     /// First day of the period (the shop's time zone).
     pub period_start: String,

@@ -212,8 +212,10 @@ pub async fn ask(tx: &mut Tx, a: AskInput, now: Timestamp) -> Result<AskView> {
 #[serde(deny_unknown_fields)]
 pub struct SignalInput {
     /// mute, leave, block or useful_content (groups: leave or useful_content).
+    #[schema(pattern = "^(mute|leave|block|useful_content)$")]
     pub kind: String,
     /// A note, up to 500 characters.
+    #[schema(max_length = 500)]
     pub note: Option<String>,
 }
 

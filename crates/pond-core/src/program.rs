@@ -59,10 +59,16 @@ pub struct RewardRule {
     /// Who receives it.
     pub side: Side,
     /// Referral depth it pays on: 1 is a direct referral, the only lawful one.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1))]
     pub depth: u32,
     /// How much, in whole units (points, MB, yuan, coupons).
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000_000))]
     pub amount: i64,
     /// The unit: `points`, a named unit such as `MB` or `yuan`, or `coupon:NAME`.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = "^(coupon:)?[\\w.-]+$")
+    )]
     pub unit: String,
     /// What it is paid on; a direct referral unless said otherwise.
     #[serde(default)]
@@ -72,6 +78,10 @@ pub struct RewardRule {
     /// Nth direct referral in the program qualifies (3 friends earn a
     /// bouquet coupon, 10 a class). Milestones count direct referrals only.
     #[serde(default = "default_stage")]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(pattern = "^(qualified|milestone:[1-9][0-9]{0,3})$")
+    )]
     pub stage: String,
 }
 
@@ -101,8 +111,13 @@ pub fn milestone(stage: &str) -> Option<u32> {
 #[serde(deny_unknown_fields)]
 pub struct BaseGrant {
     /// How much.
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 1_000_000_000))]
     pub amount: i64,
     /// The unit, as in a reward rule.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 64, pattern = "^(coupon:)?[\\w.-]+$")
+    )]
     pub unit: String,
 }
 
@@ -119,11 +134,13 @@ pub enum Qualifying {
     FirstPaidOrder {
         /// Smallest order total that qualifies.
         #[serde(default)]
+        #[cfg_attr(feature = "openapi", schema(minimum = 0))]
         min_amount: i64,
     },
     /// A named event sent by the shop's systems (`activated`, `attended_class`).
     Custom {
         /// The event type to wait for.
+        #[cfg_attr(feature = "openapi", schema(pattern = "^[a-z0-9._-]{1,64}$"))]
         name: String,
     },
 }
@@ -147,6 +164,8 @@ impl Qualifying {
 /// Where a program is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart from the referral's status in the OpenAPI document.
+#[cfg_attr(feature = "openapi", schema(as = ProgramStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Being prepared: links work, nothing is attributed.
@@ -190,15 +209,25 @@ impl Status {
 #[serde(deny_unknown_fields)]
 pub struct ProgramSpec {
     /// A name for people.
+    #[cfg_attr(
+        feature = "openapi",
+        schema(min_length = 1, max_length = 200, pattern = "\\S")
+    )]
     pub name: String,
     /// Where `/r/{code}` sends a visitor; the code is appended as `ref`.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(max_length = 2000, pattern = "^https?://"))]
     pub landing_url: Option<String>,
     /// Where Pond's hosted join page sends a friend once they have joined:
     /// the shop's group live code (`/j/CODE`) or any http(s) page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "openapi",
+        schema(max_length = 2000, pattern = "^(https?://|/([^/]|$))")
+    )]
     pub next_step_url: Option<String>,
     /// The reward lines.
+    #[cfg_attr(feature = "openapi", schema(min_items = 1))]
     pub rewards: Vec<RewardRule>,
     /// A grant on joining, for every member.
     #[serde(default)]
@@ -211,9 +240,11 @@ pub struct ProgramSpec {
     pub qualifying: Qualifying,
     /// Days from attribution within which the qualifying event must happen.
     #[serde(default = "default_window")]
+    #[cfg_attr(feature = "openapi", schema(minimum = 1, maximum = 365))]
     pub attribution_window_days: u32,
     /// Days a reward stays pending (the return window) before approval.
     #[serde(default = "default_hold")]
+    #[cfg_attr(feature = "openapi", schema(maximum = 365))]
     pub hold_days: u32,
     /// A fee a member must pay to get a referral link. Must be zero.
     #[serde(default)]

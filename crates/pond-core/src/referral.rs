@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 /// How far a referral has come.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+// Named apart from the program's status in the OpenAPI document.
+#[cfg_attr(feature = "openapi", schema(as = ReferralStatus))]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
     /// Credited to an inviter, waiting for the qualifying event.

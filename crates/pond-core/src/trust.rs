@@ -467,6 +467,7 @@ fn reaction_name(r: Reaction) -> &'static str {
 /// Why an ask may or may not be made.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "openapi", schema(as = AskDecision))]
 pub struct Decision {
     /// The ask.
     pub kind: AskKind,

@@ -203,7 +203,8 @@ async fn bad_input_gets_named_4xx(db: TestDb) {
     let r = app.get("/api/v1/referrals?status=bogus").await;
     assert_error("bad filter", &r, 400, "invalid_query");
     let r = app.get("/api/v1/members?limit=many").await;
-    assert_error("bad query type", &r, 400, "invalid_query");
+    assert_error("bad query value", &r, 422, "invalid_query");
+    assert_eq!(r.1["error"]["field"], "limit", "{}", r.1);
     let r = app.get("/api/v1/nothing-here").await;
     assert_error("unknown route", &r, 404, "not_found");
     let r = raw(&app, "DELETE", "/api/v1/programs", t, None, vec![]).await;

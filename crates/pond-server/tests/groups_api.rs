@@ -166,7 +166,8 @@ async fn bad_group_input_gets_4xx_json(db: TestDb) {
         .await;
     assert_eq!(s, 404, "{e}");
     let (s, e) = app.get("/api/v1/groups/report?as_of=yesterday").await;
-    assert_eq!(s, 400, "{e}");
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["field"], "as_of", "{e}");
 }
 
 async fn complaints_become_alerts(db: TestDb) {

@@ -168,8 +168,12 @@ async fn bad_templates_are_refused(db: TestDb) {
             "{query}: {e}"
         );
     }
-    let (s, _) = put(&app, program, "qr_x=1", template(ImageFormat::Png)).await;
-    assert_eq!(s, 400, "missing qr_y and qr_size");
+    let (s, e) = put(&app, program, "qr_x=1", template(ImageFormat::Png)).await;
+    assert_eq!(
+        (s, e["error"]["field"].as_str()),
+        (422, Some("qr_y")),
+        "missing qr_y and qr_size: {e}"
+    );
     let (s, _) = put(&app, 999_999, ok, template(ImageFormat::Png)).await;
     assert_eq!(s, 404);
     let r = app

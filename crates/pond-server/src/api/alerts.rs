@@ -1,7 +1,7 @@
 //! `/api/v1/alerts` and `/api/v1/complaint-terms`: complaints caught in
 //! groups, worked as a queue, and the shop's own complaint words.
 
-use super::params::{Id, Q, limit, state_filter};
+use super::params::{Id, IdPath, IdempotencyKey, Q, limit, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -16,16 +16,18 @@ use utoipa::{IntoParams, ToSchema};
 /// Which alerts.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// open (default), acknowledged, resolved or all.
+    #[param(schema_with = super::params::alert_states)]
     pub state: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size (default 50); values outside 1 to 200 are taken as the nearest.
     pub limit: Option<i64>,
 }
 
 /// Complaints caught in groups, newest first, with the group's size when
 /// each was posted (`audience`).
-#[utoipa::path(get, path = "/api/v1/alerts", tag = "groups", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/alerts", operation_id = "alerts_list", tag = "groups", params(ListQuery),
     responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -43,6 +45,7 @@ pub async fn list(
 
 /// An optional note (kept in the log only).
 #[derive(Debug, Default, Deserialize, ToSchema)]
+#[schema(as = WorkNote)]
 #[serde(deny_unknown_fields)]
 pub struct Decision {
     /// What was done.
@@ -50,7 +53,7 @@ pub struct Decision {
 }
 
 /// Take an alert on: it leaves the open queue.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", tag = "groups", request_body = Decision,
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/acknowledge", operation_id = "alerts_acknowledge", params(IdempotencyKey, IdPath), tag = "groups", request_body = Decision,
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn acknowledge(
     State(app): State<App>,
@@ -61,7 +64,7 @@ pub async fn acknowledge(
 }
 
 /// Resolve an alert; its time to resolve is kept.
-#[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", tag = "groups", request_body = Decision,
+#[utoipa::path(post, path = "/api/v1/alerts/{id}/resolve", operation_id = "alerts_resolve", params(IdempotencyKey, IdPath), tag = "groups", request_body = Decision,
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn resolve(
     State(app): State<App>,
@@ -87,13 +90,15 @@ async fn decide(app: App, id: i64, w: Write<Decision>, state: &'static str) -> A
 #[serde(deny_unknown_fields)]
 pub struct TermInput {
     /// A word or phrase (Chinese or English; `wilt*` matches any word starting with `wilt`).
+    #[schema(min_length = 1, max_length = 40, pattern = "\\S")]
     pub term: String,
     /// Evidence weight, 0.1 to 3 (default 1.5); negative to mark praise.
+    #[schema(minimum = -3.0, maximum = 3.0)]
     pub weight: Option<f64>,
 }
 
 /// The shop's complaint words.
-#[utoipa::path(get, path = "/api/v1/complaint-terms", tag = "groups",
+#[utoipa::path(get, path = "/api/v1/complaint-terms", operation_id = "alerts_terms", tag = "groups",
     responses((status = 200, body = Vec<TermInput>)), security(("bearer" = [])))]
 pub async fn terms(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<TermInput>>> {
     let terms = alerts::terms(&app).await?;
@@ -109,7 +114,7 @@ pub async fn terms(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<Term
 }
 
 /// Add (or re-weight) a complaint word; it applies to messages from now on.
-#[utoipa::path(post, path = "/api/v1/complaint-terms", tag = "groups", request_body = TermInput,
+#[utoipa::path(post, path = "/api/v1/complaint-terms", operation_id = "alerts_add_term", params(IdempotencyKey), tag = "groups", request_body = TermInput,
     responses((status = 201, body = TermInput), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn add_term(State(app): State<App>, w: Write<TermInput>) -> ApiResult<Response> {
     let term = w.body.term.trim().to_string();

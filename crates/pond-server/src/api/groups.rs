@@ -1,7 +1,7 @@
 //! `/api/v1/groups` and `/api/v1/imports`: chat groups, their live events,
 //! uploads of exports, and the health report.
 
-use super::params::{Id, Q, limit};
+use super::params::{Id, IdPath, IdempotencyKey, PersonPath, Q, limit, path_id};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -29,7 +29,7 @@ pub const UPLOAD_LIMIT: u64 = 2 << 30;
 pub const LIVE_BATCH: usize = 1000;
 
 /// Every group.
-#[utoipa::path(get, path = "/api/v1/groups", tag = "groups",
+#[utoipa::path(get, path = "/api/v1/groups", operation_id = "groups_list", tag = "groups",
     responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<Group>>> {
     Ok(Json(groups::list(&app).await?))
@@ -38,15 +38,16 @@ pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<Group
 /// The date to report as of.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// YYYY-MM-DD in the shop's time zone (default: today).
-    #[param(value_type = Option<String>)]
+    #[param(value_type = Option<String>, format = Date)]
     #[schema(value_type = Option<String>)]
     pub as_of: Option<Date>,
 }
 
 /// The census, a row per group, survival and warnings.
-#[utoipa::path(get, path = "/api/v1/groups/report", tag = "groups", params(AsOf),
+#[utoipa::path(get, path = "/api/v1/groups/report", operation_id = "groups_report_all", tag = "groups", params(AsOf),
     responses((status = 200, body = GroupsReport)), security(("bearer" = [])))]
 pub async fn report_all(
     State(app): State<App>,
@@ -57,7 +58,7 @@ pub async fn report_all(
 }
 
 /// One group's health.
-#[utoipa::path(get, path = "/api/v1/groups/{id}", tag = "groups", params(AsOf),
+#[utoipa::path(get, path = "/api/v1/groups/{id}", operation_id = "groups_get_one", tag = "groups", params(IdPath, AsOf),
     responses((status = 200, body = report::GroupRow), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_one(
@@ -87,13 +88,14 @@ async fn run_report(app: &App, as_of: Option<Date>, only: Option<i64>) -> ApiRes
 /// Paging for messages.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct Recent {
-    /// How many, 1 to 200 (default 50).
+    /// How many (default 50); values outside 1 to 200 are taken as the nearest.
     pub limit: Option<i64>,
 }
 
 /// A group's latest messages, joins and leaves, newest first.
-#[utoipa::path(get, path = "/api/v1/groups/{id}/messages", tag = "groups", params(Recent),
+#[utoipa::path(get, path = "/api/v1/groups/{id}/messages", operation_id = "groups_messages", tag = "groups", params(IdPath, Recent),
     responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
 pub async fn messages(
     State(app): State<App>,
@@ -106,7 +108,7 @@ pub async fn messages(
 
 /// A group's people: staff flags, joins and leaves, and the Pond member
 /// each is linked to (by phone or WeChat id).
-#[utoipa::path(get, path = "/api/v1/groups/{id}/people", tag = "groups",
+#[utoipa::path(get, path = "/api/v1/groups/{id}/people", operation_id = "groups_people", params(IdPath), tag = "groups",
     responses((status = 200, body = Vec<Object>)), security(("bearer" = [])))]
 pub async fn people(
     State(app): State<App>,
@@ -121,6 +123,7 @@ pub async fn people(
 #[serde(deny_unknown_fields)]
 pub struct LiveBatch {
     /// At most 1,000 events.
+    #[schema(max_items = 1000)]
     pub events: Vec<LiveEvent>,
 }
 
@@ -182,8 +185,8 @@ pub struct LivePerson {
 }
 
 /// Ingest live events: messages, joins and leaves, idempotent by event id.
-#[utoipa::path(post, path = "/api/v1/groups/{id}/events", tag = "groups", request_body = LiveBatch,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
+#[utoipa::path(post, path = "/api/v1/groups/{id}/events", operation_id = "groups_live", tag = "groups", request_body = LiveBatch,
+    params(IdPath, IdempotencyKey),
     responses((status = 200, body = Added), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn live(State(app): State<App>, Id(id): Id, w: Write<LiveBatch>) -> ApiResult<Response> {
@@ -262,8 +265,10 @@ fn chat_event(group: &GroupRef, id: i64, i: usize, e: LiveEvent) -> ApiResult<Ch
 /// How to read an uploaded export.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ImportQuery {
     /// auto (default), whatsapp, telegram, discord-json, discord-csv or wechat-csv.
+    #[param(schema_with = super::params::import_formats)]
     pub format: Option<String>,
     /// The group's name for formats that do not record one.
     pub group: Option<String>,
@@ -273,7 +278,7 @@ pub struct ImportQuery {
 
 /// Upload a chat export (the raw file as the body). Importing the same
 /// export again adds nothing; the answer says what was new.
-#[utoipa::path(post, path = "/api/v1/imports", tag = "groups", params(ImportQuery),
+#[utoipa::path(post, path = "/api/v1/imports", operation_id = "groups_import", tag = "groups", params(ImportQuery),
     request_body(content = String, content_type = "application/octet-stream"),
     responses((status = 200, body = Imported), (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -337,9 +342,9 @@ pub struct Staff {
 
 /// Mark a group member as staff (their messages stop counting as customer
 /// activity) or not; the group's rollups are re-derived.
-#[utoipa::path(post, path = "/api/v1/groups/{id}/people/{person}/staff", tag = "groups",
+#[utoipa::path(post, path = "/api/v1/groups/{id}/people/{person}/staff", operation_id = "groups_staff", tag = "groups",
     request_body = Staff,
-    params(("person" = i64, Path, description = "The person's id")),
+    params(PersonPath, IdempotencyKey),
     responses((status = 200, body = Staff), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn staff(
@@ -347,11 +352,7 @@ pub async fn staff(
     axum::extract::Path((group, person)): axum::extract::Path<(String, String)>,
     w: Write<Staff>,
 ) -> ApiResult<Response> {
-    let id = |s: &str, what: &str| {
-        s.parse::<i64>()
-            .map_err(|_| ApiError::not_found(what).field(what.to_string()))
-    };
-    let (group, person) = (id(&group, "group")?, id(&person, "person")?);
+    let (Id(group), Id(person)) = (path_id(&group, "id")?, path_id(&person, "person")?);
     let staff = w.body.staff;
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {
         Box::pin(async move {

@@ -17,11 +17,14 @@ use utoipa::{IntoParams, ToSchema};
 /// The growth report's period and options.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct GrowthQuery {
     /// First day, YYYY-MM-DD in the shop's time zone (default: 365 days
     /// ending on `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
     /// Length of the periods in K by period, 1 to 366 days (default 30).
     pub period_days: Option<u32>,
@@ -34,7 +37,7 @@ pub struct GrowthQuery {
 /// cohort and per period (with invites × conversion where clicks are
 /// known), generations, direct referrals, viral cycle time, and organic
 /// against incentivised referral with a verdict against the 15 % benchmark.
-#[utoipa::path(get, path = "/api/v1/growth", tag = "growth", params(GrowthQuery),
+#[utoipa::path(get, path = "/api/v1/growth", operation_id = "growth_report", tag = "growth", params(GrowthQuery),
     responses((status = 200, body = GrowthReport), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn report(
@@ -60,18 +63,21 @@ pub async fn report(
 /// The funnel's period.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct FunnelQuery {
     /// First day, YYYY-MM-DD in the shop's time zone (default: 30 days
     /// ending on `to`).
+    #[param(format = Date)]
     pub from: Option<String>,
     /// Last day, inclusive (default: today).
+    #[param(format = Date)]
     pub to: Option<String>,
 }
 
 /// The community funnel per group and per channel: joins (acceptance),
 /// orders and revenue from linked members (realization), friends they
 /// referred (fission).
-#[utoipa::path(get, path = "/api/v1/groups/funnel", tag = "groups", params(FunnelQuery),
+#[utoipa::path(get, path = "/api/v1/groups/funnel", operation_id = "growth_funnel", tag = "groups", params(FunnelQuery),
     responses((status = 200, body = FunnelReport), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn funnel(
@@ -109,7 +115,7 @@ pub struct ContactsReport {
 
 /// Acceptance and churn of customer contacts, per entry point, from the
 /// WeCom `change_external_contact` callbacks.
-#[utoipa::path(get, path = "/api/v1/contacts", tag = "growth", params(FunnelQuery),
+#[utoipa::path(get, path = "/api/v1/contacts", operation_id = "growth_contacts", tag = "growth", params(FunnelQuery),
     responses((status = 200, body = ContactsReport), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn contacts(

@@ -15,7 +15,7 @@ use pond_core::livecode::Strategy;
 use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
-use super::params::Q;
+use super::params::{CodePath, IdempotencyKey, Q, TargetPath};
 
 /// Largest group QR image accepted, in bytes.
 pub const QR_LIMIT: usize = 2 << 20;
@@ -25,8 +25,8 @@ const QR_LIFETIME: SignedDuration = SignedDuration::from_hours(7 * 24);
 
 /// Create a live code: one stable link (and QR) that sends each visitor to
 /// one of its target groups.
-#[utoipa::path(post, path = "/api/v1/livecodes", tag = "livecodes", request_body = NewLiveCode,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
+#[utoipa::path(post, path = "/api/v1/livecodes", operation_id = "livecodes_create", tag = "livecodes", request_body = NewLiveCode,
+    params(IdempotencyKey),
     responses((status = 201, body = LiveCodeView), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(State(app): State<App>, w: Write<NewLiveCode>) -> ApiResult<Response> {
@@ -39,7 +39,7 @@ pub async fn create(State(app): State<App>, w: Write<NewLiveCode>) -> ApiResult<
 }
 
 /// Every live code, newest first, with its targets and visits.
-#[utoipa::path(get, path = "/api/v1/livecodes", tag = "livecodes",
+#[utoipa::path(get, path = "/api/v1/livecodes", operation_id = "livecodes_list", tag = "livecodes",
     responses((status = 200, body = Vec<LiveCodeView>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<axum::Json<Vec<LiveCodeView>>> {
     Ok(axum::Json(livecodes::list(&app).await?))
@@ -47,7 +47,7 @@ pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<axum::Json<Vec
 
 /// One live code: its targets (assigned, capacity, expiry, status) and its
 /// visits by state tag.
-#[utoipa::path(get, path = "/api/v1/livecodes/{code}", tag = "livecodes",
+#[utoipa::path(get, path = "/api/v1/livecodes/{code}", operation_id = "livecodes_get_one", params(CodePath), tag = "livecodes",
     responses((status = 200, body = LiveCodeView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_one(
     State(app): State<App>,
@@ -61,16 +61,18 @@ pub async fn get_one(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LiveCodePatch {
-    /// A new name.
+    /// A new name (1 to 80 characters).
+    #[schema(min_length = 1, max_length = 80, pattern = "\\S")]
     pub name: Option<String>,
     /// `fill_first` or `round_robin`.
+    #[schema(pattern = "^(fill_first|round_robin)$")]
     pub strategy: Option<String>,
     /// Off sends every visitor to the "full" page (without a notice).
     pub enabled: Option<bool>,
 }
 
 /// Change a live code's name, strategy or switch.
-#[utoipa::path(patch, path = "/api/v1/livecodes/{code}", tag = "livecodes", request_body = LiveCodePatch,
+#[utoipa::path(patch, path = "/api/v1/livecodes/{code}", operation_id = "livecodes_patch", params(CodePath), tag = "livecodes", request_body = LiveCodePatch,
     responses((status = 200, body = LiveCodeView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn patch(
@@ -95,7 +97,7 @@ pub async fn patch(
 }
 
 /// Add a target group at the end of a live code's order.
-#[utoipa::path(post, path = "/api/v1/livecodes/{code}/targets", tag = "livecodes", request_body = NewTarget,
+#[utoipa::path(post, path = "/api/v1/livecodes/{code}/targets", operation_id = "livecodes_add_target", params(IdempotencyKey, CodePath), tag = "livecodes", request_body = NewTarget,
     responses((status = 201, body = LiveCodeView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn add_target(
@@ -119,9 +121,11 @@ pub async fn add_target(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetPatch {
-    /// A new name.
+    /// A new name (1 to 80 characters).
+    #[schema(min_length = 1, max_length = 80, pattern = "\\S")]
     pub name: Option<String>,
     /// A new capacity, 1 to 10000 (it may be below what was assigned: the target is then full).
+    #[schema(minimum = 1, maximum = 10000)]
     pub capacity: Option<i64>,
     /// On or off.
     pub enabled: Option<bool>,
@@ -138,7 +142,7 @@ fn target_path(raw: (String, String)) -> ApiResult<(String, i64)> {
 }
 
 /// Change a target's name, capacity or switch.
-#[utoipa::path(patch, path = "/api/v1/livecodes/{code}/targets/{target_id}", tag = "livecodes",
+#[utoipa::path(patch, path = "/api/v1/livecodes/{code}/targets/{target_id}", operation_id = "livecodes_patch_target", params(TargetPath), tag = "livecodes",
     request_body = TargetPatch,
     responses((status = 200, body = LiveCodeView), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
@@ -180,6 +184,7 @@ pub async fn patch_target(
 /// When the uploaded QR stops working.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct QrQuery {
     /// RFC 3339 instant; 7 days from now when absent (a WeChat group QR's life).
     pub expires_at: Option<String>,
@@ -187,8 +192,8 @@ pub struct QrQuery {
 
 /// Upload a target's group QR image: the raw PNG or JPEG as the body (at
 /// most 2 MB). It is decoded before it is stored.
-#[utoipa::path(put, path = "/api/v1/livecodes/{code}/targets/{target_id}/qr", tag = "livecodes",
-    params(QrQuery),
+#[utoipa::path(put, path = "/api/v1/livecodes/{code}/targets/{target_id}/qr", operation_id = "livecodes_put_qr", tag = "livecodes",
+    params(TargetPath, QrQuery),
     request_body(content = Vec<u8>, content_type = "image/png"),
     responses((status = 200, body = LiveCodeView), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),

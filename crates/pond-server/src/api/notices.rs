@@ -1,7 +1,7 @@
 //! `/api/v1/notices`: what the operator must act on that is not a
 //! complaint (a live code with no group left, a disabled webhook endpoint).
 
-use super::params::{Id, Q, limit, state_filter};
+use super::params::{Id, IdPath, IdempotencyKey, Q, limit, state_filter};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -16,15 +16,17 @@ use utoipa::IntoParams;
 /// Which notices.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// open (default), resolved or all.
+    #[param(schema_with = super::params::notice_states)]
     pub state: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size (default 50); values outside 1 to 200 are taken as the nearest.
     pub limit: Option<i64>,
 }
 
 /// Operator notices, newest first.
-#[utoipa::path(get, path = "/api/v1/notices", tag = "notices", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/notices", operation_id = "notices_list", tag = "notices", params(ListQuery),
     responses((status = 200, body = Vec<Object>), (status = 400, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
@@ -38,7 +40,7 @@ pub async fn list(
 
 /// Resolve a notice: the condition was dealt with. If it comes back, a new
 /// notice is raised.
-#[utoipa::path(post, path = "/api/v1/notices/{id}/resolve", tag = "notices", request_body = super::alerts::Decision,
+#[utoipa::path(post, path = "/api/v1/notices/{id}/resolve", operation_id = "notices_resolve", params(IdempotencyKey, IdPath), tag = "notices", request_body = super::alerts::Decision,
     responses((status = 200, body = Object), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn resolve(
     State(app): State<App>,

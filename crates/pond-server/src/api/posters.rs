@@ -3,7 +3,7 @@
 //! (`/api/v1/members/{id}/poster.png`) and on the member's own link
 //! (`/r/{code}/poster.png`).
 
-use super::params::{Id, Q};
+use super::params::{Id, IdPath, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Caller;
 use crate::{App, redirect, uploads, write};
@@ -26,22 +26,29 @@ pub const TEMPLATE_LIMIT: usize = 5 << 20;
 /// Where the member's QR code and name go, in pixels from the top-left.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct TemplateQuery {
     /// The QR code square's left edge.
+    #[param(minimum = 0)]
     pub qr_x: i64,
     /// Its top edge.
+    #[param(minimum = 0)]
     pub qr_y: i64,
     /// Its side, at least 64 pixels.
+    #[param(minimum = 64)]
     pub qr_size: i64,
     /// The name's anchor x (default: the QR code's centre).
     pub name_x: Option<i64>,
     /// The top of the name (default: 16 pixels below the QR code).
     pub name_y: Option<i64>,
     /// Text height, 8 to 400 pixels (default 40).
+    #[param(minimum = 8, maximum = 400)]
     pub name_size: Option<i64>,
     /// `#rrggbb` (default `#333333`).
+    #[param(pattern = "^#[0-9a-fA-F]{6}$")]
     pub name_color: Option<String>,
     /// `center` (default: name_x is the middle of the text) or `left`.
+    #[param(schema_with = super::params::name_aligns)]
     pub name_align: Option<String>,
 }
 
@@ -133,8 +140,8 @@ fn layout(q: TemplateQuery, width: u32, height: u32) -> ApiResult<Layout> {
 
 /// Set a program's poster template: the raw PNG or JPEG as the body (at
 /// most 5 MB, 4096 pixels a side), the layout as query parameters.
-#[utoipa::path(put, path = "/api/v1/programs/{id}/poster", tag = "programs",
-    params(TemplateQuery),
+#[utoipa::path(put, path = "/api/v1/programs/{id}/poster", operation_id = "posters_put_template", tag = "programs",
+    params(IdPath, TemplateQuery),
     request_body(content = Vec<u8>, content_type = "image/png"),
     responses((status = 200, body = TemplateView), (status = 404, body = ErrorBody),
         (status = 413, body = ErrorBody), (status = 422, body = ErrorBody)),
@@ -165,7 +172,7 @@ pub async fn put_template(
 }
 
 /// A program's poster template (its layout).
-#[utoipa::path(get, path = "/api/v1/programs/{id}/poster", tag = "programs",
+#[utoipa::path(get, path = "/api/v1/programs/{id}/poster", operation_id = "posters_get_template", params(IdPath), tag = "programs",
     responses((status = 200, body = TemplateView), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_template(
@@ -184,6 +191,7 @@ pub async fn get_template(
 /// Which program's poster.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PosterQuery {
     /// The program whose template and link the poster carries.
     pub program: i64,
@@ -191,8 +199,8 @@ pub struct PosterQuery {
 
 /// A member's poster as PNG: the program's template with the member's link
 /// as a QR code and their name. The link is made if the member has none yet.
-#[utoipa::path(get, path = "/api/v1/members/{id}/poster.png", tag = "members",
-    params(PosterQuery),
+#[utoipa::path(get, path = "/api/v1/members/{id}/poster.png", operation_id = "posters_member_poster", tag = "members",
+    params(IdPath, PosterQuery),
     responses((status = 200, content_type = "image/png", body = Vec<u8>), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn member_poster(

@@ -1,6 +1,6 @@
 //! `/api/v1/programs`.
 
-use super::params::Id;
+use super::params::{Id, IdPath, IdempotencyKey};
 use crate::error::{ApiResult, ErrorBody};
 use crate::extract::{Caller, Json, Write};
 use crate::{App, redirect, write};
@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// Create a program. The compliance guard refuses pyramids with a 422 naming the criterion.
-#[utoipa::path(post, path = "/api/v1/programs", tag = "programs", request_body = ProgramSpec,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
+#[utoipa::path(post, path = "/api/v1/programs", operation_id = "programs_create", tag = "programs", request_body = ProgramSpec,
+    params(IdempotencyKey),
     responses((status = 201, body = ProgramView), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(State(app): State<App>, w: Write<ProgramSpec>) -> ApiResult<Response> {
@@ -26,14 +26,14 @@ pub async fn create(State(app): State<App>, w: Write<ProgramSpec>) -> ApiResult<
 }
 
 /// List programs.
-#[utoipa::path(get, path = "/api/v1/programs", tag = "programs",
+#[utoipa::path(get, path = "/api/v1/programs", operation_id = "programs_list", tag = "programs",
     responses((status = 200, body = Vec<ProgramView>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<axum::Json<Vec<ProgramView>>> {
     Ok(axum::Json(programs::all(&app).await?))
 }
 
 /// One program.
-#[utoipa::path(get, path = "/api/v1/programs/{id}", tag = "programs",
+#[utoipa::path(get, path = "/api/v1/programs/{id}", operation_id = "programs_get_one", params(IdPath), tag = "programs",
     responses((status = 200, body = ProgramView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_one(
     State(app): State<App>,
@@ -44,7 +44,7 @@ pub async fn get_one(
 }
 
 /// Change fields of a program; the result is validated and reviewed again.
-#[utoipa::path(patch, path = "/api/v1/programs/{id}", tag = "programs", request_body = Object,
+#[utoipa::path(patch, path = "/api/v1/programs/{id}", operation_id = "programs_patch", params(IdPath), tag = "programs", request_body = Object,
     responses((status = 200, body = ProgramView), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn patch(
     State(app): State<App>,
@@ -87,7 +87,7 @@ pub struct LinkView {
 }
 
 /// Get or create a member's link in a program.
-#[utoipa::path(post, path = "/api/v1/programs/{id}/links", tag = "programs", request_body = LinkInput,
+#[utoipa::path(post, path = "/api/v1/programs/{id}/links", operation_id = "programs_link", params(IdempotencyKey, IdPath), tag = "programs", request_body = LinkInput,
     responses((status = 200, body = LinkView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn link(State(app): State<App>, Id(id): Id, w: Write<LinkInput>) -> ApiResult<Response> {
     let now = app.now();

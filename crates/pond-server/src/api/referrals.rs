@@ -1,6 +1,6 @@
 //! `/api/v1/referrals` and `/api/v1/events`.
 
-use super::params::{Id, Q, limit};
+use super::params::{Id, IdPath, IdempotencyKey, Q, limit};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -15,7 +15,7 @@ use serde::Deserialize;
 use utoipa::{IntoParams, ToSchema};
 
 /// Attribute a member at checkout by the inviter's code or phone. The first touch wins.
-#[utoipa::path(post, path = "/api/v1/referrals", tag = "referrals", request_body = CheckoutAttribution,
+#[utoipa::path(post, path = "/api/v1/referrals", operation_id = "referrals_attribute", params(IdempotencyKey), tag = "referrals", request_body = CheckoutAttribution,
     responses((status = 200, body = AttributionResult), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn attribute(
@@ -33,8 +33,10 @@ pub async fn attribute(
 /// Filters for listing referrals.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct ListQuery {
     /// `flagged` (the review queue), `attributed`, `qualified` or `rejected`.
+    #[param(schema_with = super::params::referral_filters)]
     pub status: Option<String>,
     /// Only this program.
     pub program_id: Option<i64>,
@@ -42,12 +44,12 @@ pub struct ListQuery {
     pub inviter_id: Option<i64>,
     /// Only ids below this one.
     pub before: Option<i64>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size (default 50); values outside 1 to 200 are taken as the nearest.
     pub limit: Option<i64>,
 }
 
 /// List referrals; `?status=flagged` is the review queue.
-#[utoipa::path(get, path = "/api/v1/referrals", tag = "referrals", params(ListQuery),
+#[utoipa::path(get, path = "/api/v1/referrals", operation_id = "referrals_list", tag = "referrals", params(ListQuery),
     responses((status = 200, body = Vec<ReferralView>), (status = 400, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn list(
     State(app): State<App>,
@@ -78,7 +80,7 @@ pub async fn list(
 }
 
 /// One referral with its rewards.
-#[utoipa::path(get, path = "/api/v1/referrals/{id}", tag = "referrals",
+#[utoipa::path(get, path = "/api/v1/referrals/{id}", operation_id = "referrals_get_one", params(IdPath), tag = "referrals",
     responses((status = 200, body = ReferralView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn get_one(
     State(app): State<App>,
@@ -99,7 +101,7 @@ async fn decide(app: App, id: i64, w: Write<Decision>, decision: Review) -> ApiR
 }
 
 /// Approve a flagged referral: its rewards proceed.
-#[utoipa::path(post, path = "/api/v1/referrals/{id}/approve", tag = "referrals", request_body = Decision,
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/approve", operation_id = "referrals_approve", params(IdempotencyKey, IdPath), tag = "referrals", request_body = Decision,
     responses((status = 200, body = ReferralView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn approve(
     State(app): State<App>,
@@ -110,16 +112,16 @@ pub async fn approve(
 }
 
 /// Reject a flagged referral: its pending rewards are voided.
-#[utoipa::path(post, path = "/api/v1/referrals/{id}/reject", tag = "referrals", request_body = Decision,
+#[utoipa::path(post, path = "/api/v1/referrals/{id}/reject", operation_id = "referrals_reject", params(IdempotencyKey, IdPath), tag = "referrals", request_body = Decision,
     responses((status = 200, body = ReferralView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn reject(State(app): State<App>, Id(id): Id, w: Write<Decision>) -> ApiResult<Response> {
     decide(app, id, w, Review::Rejected).await
 }
 
 /// Record an event: `signup`, `order.paid`, `order.refunded`, `order.cancelled` or custom.
-#[utoipa::path(post, path = "/api/v1/events", tag = "events", request_body = EventInput,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Replays the first response for the same request")),
-    responses((status = 200, body = EventResult), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
+#[utoipa::path(post, path = "/api/v1/events", operation_id = "referrals_event", tag = "events", request_body = EventInput,
+    params(IdempotencyKey),
+    responses((status = 200, body = EventResult), (status = 404, description = "No such member (`field`: `member_id`)", body = ErrorBody), (status = 422, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn event(State(app): State<App>, w: Write<EventInput>) -> ApiResult<Response> {
     let now = app.now();
     write::run(&app, w.idempotency, StatusCode::OK, move |tx| {

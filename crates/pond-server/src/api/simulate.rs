@@ -29,7 +29,7 @@ const WAIT: Duration = Duration::from_secs(30);
 /// spent. Deterministic for a given `seed`. Without `k`, `conversion` and
 /// `cycle_days`, K and cycle time come from the shop's history
 /// (`defaults_from_fit` says which).
-#[utoipa::path(post, path = "/api/v1/simulate", tag = "simulate", request_body = SimulateRequest,
+#[utoipa::path(post, path = "/api/v1/simulate", operation_id = "simulate_simulate", tag = "simulate", request_body = SimulateRequest,
     responses((status = 200, body = Object), (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn simulate(
@@ -43,16 +43,19 @@ pub async fn simulate(
 /// Which picture.
 #[derive(Debug, Deserialize, IntoParams, ToSchema)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct PlotQuery {
     /// svg (default) or png.
+    #[param(schema_with = super::params::plot_formats)]
     pub format: Option<String>,
     /// growth (default: mean and 5–95 % band), generations (bars), or k
     /// (K over time from the history; the body is not simulated).
+    #[param(schema_with = super::params::plot_charts)]
     pub chart: Option<String>,
 }
 
 /// The simulation's chart as SVG or PNG (800 × 480).
-#[utoipa::path(post, path = "/api/v1/simulate/plot", tag = "simulate", request_body = SimulateRequest,
+#[utoipa::path(post, path = "/api/v1/simulate/plot", operation_id = "simulate_plot", tag = "simulate", request_body = SimulateRequest,
     params(PlotQuery),
     responses((status = 200, description = "image/svg+xml or image/png"), (status = 400, body = ErrorBody),
         (status = 422, body = ErrorBody)),
@@ -106,7 +109,7 @@ pub async fn plot(
 /// counting each one's first 60 days; cycle time is the median days from
 /// joining to the first of them. With the counts they rest on, and K by
 /// 30-day join period.
-#[utoipa::path(get, path = "/api/v1/simulate/fit", tag = "simulate",
+#[utoipa::path(get, path = "/api/v1/simulate/fit", operation_id = "simulate_fit", tag = "simulate",
     responses((status = 200, body = FitReport)), security(("bearer" = [])))]
 pub async fn fit(State(app): State<App>, _: Caller) -> ApiResult<Json<FitReport>> {
     let history = load(&app).await?;

@@ -1,7 +1,7 @@
 //! `/api/v1/webhooks`: endpoints that receive Pond's events, their delivery
 //! log, and replays (docs/webhooks.md).
 
-use super::params::{Id, Q, limit, state_filter};
+use super::params::{DeliveryIds, Id, IdPath, IdempotencyKey, Q, limit, path_id, state_filter};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{Caller, Write};
 use crate::{App, write};
@@ -36,7 +36,7 @@ pub struct CreatedEndpoint {
 }
 
 /// Register an endpoint. The answer carries its secret, shown only once.
-#[utoipa::path(post, path = "/api/v1/webhooks", tag = "webhooks", request_body = NewEndpoint,
+#[utoipa::path(post, path = "/api/v1/webhooks", operation_id = "webhooks_create", params(IdempotencyKey), tag = "webhooks", request_body = NewEndpoint,
     responses((status = 201, body = CreatedEndpoint), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn create(State(app): State<App>, w: Write<NewEndpoint>) -> ApiResult<Response> {
@@ -58,14 +58,14 @@ pub async fn create(State(app): State<App>, w: Write<NewEndpoint>) -> ApiResult<
 }
 
 /// Every endpoint (without secrets).
-#[utoipa::path(get, path = "/api/v1/webhooks", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/webhooks", operation_id = "webhooks_list", tag = "webhooks",
     responses((status = 200, body = Vec<EndpointView>)), security(("bearer" = [])))]
 pub async fn list(State(app): State<App>, _: Caller) -> ApiResult<Json<Vec<EndpointView>>> {
     Ok(Json(endpoints::list(&app).await?))
 }
 
 /// One endpoint.
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}", operation_id = "webhooks_get_one", params(IdPath), tag = "webhooks",
     responses((status = 200, body = EndpointView), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn get_one(
@@ -78,7 +78,7 @@ pub async fn get_one(
 
 /// Stop sending to an endpoint. Its deliveries wait, pending, until it is
 /// enabled again.
-#[utoipa::path(post, path = "/api/v1/webhooks/{id}/disable", tag = "webhooks",
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/disable", operation_id = "webhooks_disable", request_body = super::alerts::Decision, params(IdempotencyKey, IdPath), tag = "webhooks",
     responses((status = 200, body = EndpointView), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn disable(
@@ -104,7 +104,7 @@ pub struct Enabled {
 }
 
 /// Enable an endpoint: its failed deliveries are queued again, now.
-#[utoipa::path(post, path = "/api/v1/webhooks/{id}/enable", tag = "webhooks",
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/enable", operation_id = "webhooks_enable", request_body = super::alerts::Decision, params(IdempotencyKey, IdPath), tag = "webhooks",
     responses((status = 200, body = Enabled), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn enable(
@@ -127,15 +127,17 @@ pub async fn enable(
 /// Which deliveries.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct DeliveryQuery {
     /// pending, delivered, failed or all (default).
+    #[param(schema_with = super::params::delivery_states)]
     pub state: Option<String>,
-    /// Page size, 1 to 200 (default 50).
+    /// Page size (default 50); values outside 1 to 200 are taken as the nearest.
     pub limit: Option<i64>,
 }
 
 /// An endpoint's delivery log, newest first.
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "webhooks", params(DeliveryQuery),
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", operation_id = "webhooks_deliveries", tag = "webhooks", params(IdPath, DeliveryQuery),
     responses((status = 200, body = Vec<DeliveryView>), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn deliveries(
@@ -164,16 +166,13 @@ impl<S: Send + Sync> FromRequestParts<S> for DeliveryPath {
         let Path((a, b)) = Path::<(String, String)>::from_request_parts(parts, state)
             .await
             .map_err(|e| ApiError::bad_request("invalid_path", e.body_text()))?;
-        let id = |raw: &str| raw.parse::<i64>().ok().filter(|id| *id > 0);
-        match (id(&a), id(&b)) {
-            (Some(a), Some(b)) => Ok(DeliveryPath(a, b)),
-            _ => Err(ApiError::not_found("webhook delivery")),
-        }
+        let (Id(a), Id(b)) = (path_id(&a, "id")?, path_id(&b, "delivery_id")?);
+        Ok(DeliveryPath(a, b))
     }
 }
 
 /// One delivery with every attempt.
-#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}", tag = "webhooks",
+#[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}", operation_id = "webhooks_delivery", params(DeliveryIds), tag = "webhooks",
     responses((status = 200, body = DeliveryView), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delivery(
@@ -186,7 +185,7 @@ pub async fn delivery(
 
 /// Send a delivery again, now, with a fresh retry schedule and the same
 /// `webhook-id` (receivers that dedupe by it see a repeat).
-#[utoipa::path(post, path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", tag = "webhooks",
+#[utoipa::path(post, path = "/api/v1/webhooks/{id}/deliveries/{delivery_id}/replay", operation_id = "webhooks_replay", request_body = super::alerts::Decision, params(DeliveryIds, IdempotencyKey), tag = "webhooks",
     responses((status = 200, body = DeliveryView), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
