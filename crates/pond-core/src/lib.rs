@@ -6,6 +6,7 @@
 //! async, which is what lets the same rules run under both storage backends
 //! and in property tests.
 
+pub mod address_scope;
 pub mod attribution;
 pub mod code;
 pub mod compliance;

@@ -263,17 +263,21 @@ impl ProgramSpec {
                 "must be an http(s) URL of at most 2000 characters",
             ));
         }
+        // Browsers read `\` as `/`, so `/\evil.example` would leave the site
+        // like `//evil.example`: refused anywhere in the URL.
         if let Some(url) = &self.next_step_url
             && (!(url.starts_with("https://")
                 || url.starts_with("http://")
                 || url.starts_with('/'))
                 || url.starts_with("//")
+                || url.contains('\\')
+                || url.chars().any(char::is_control)
                 || url.len() > 2000)
         {
             return Err(Invalid::new(
                 "next_step_url",
                 "invalid_url",
-                "must be an http(s) URL or a path on this server such as /j/CODE, at most 2000 characters",
+                "must be an http(s) URL or a path on this server such as /j/CODE, at most 2000 characters, without backslashes",
             ));
         }
         if self.rewards.is_empty() {
@@ -473,6 +477,26 @@ pub(crate) mod tests {
         assert_eq!(p.validate().unwrap_err().field, "asks[1]");
         p.asks.clear();
         assert_eq!(p.validate().unwrap_err().field, "asks");
+    }
+
+    #[test]
+    fn next_step_url_stays_on_a_safe_road() {
+        for bad in [
+            "/\\evil.example",
+            "/\\/evil.example",
+            "//evil.example",
+            "javascript:x",
+            "/a\nb",
+        ] {
+            let mut p = dropbox();
+            p.next_step_url = Some(bad.into());
+            assert_eq!(p.validate().unwrap_err().field, "next_step_url", "{bad}");
+        }
+        for good in ["/j/shopgroup", "https://shop.example/next?a=1"] {
+            let mut p = dropbox();
+            p.next_step_url = Some(good.into());
+            p.validate().unwrap();
+        }
     }
 
     #[test]

@@ -77,7 +77,11 @@ impl<F: FnMut(ChatEvent)> Collector<F> {
             ],
         );
         self.count_group(group);
-        self.report.summary.messages += 1;
+        if kind == MessageKind::System {
+            self.report.summary.system += 1;
+        } else {
+            self.report.summary.messages += 1;
+        }
         if kind != MessageKind::System && sender.is_some() {
             let fp = fingerprint(&(group.channel.as_str(), sender_key.as_str()));
             if self.senders.insert(fp) {

@@ -202,8 +202,12 @@ pub struct Skipped {
 pub struct ImportSummary {
     /// Distinct groups that produced at least one event.
     pub groups: u64,
-    /// `Message` events of every kind (text, media and system).
+    /// What people said: `Message` events of kind text or media.
     pub messages: u64,
+    /// `Message` events of kind system (notices of the platform: a group
+    /// renamed, a call missed), counted apart from what people said.
+    #[serde(default)]
+    pub system: u64,
     /// Distinct authors of text or media messages (bots included), keyed by
     /// platform id when there is one, else by name. Authors of system notices
     /// and members who only joined are not counted.

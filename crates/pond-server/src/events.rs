@@ -12,6 +12,10 @@ use pond_store::{Tx, programs};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+/// The largest order amount taken, in minor units (10¹²: ten billion in
+/// a currency of cents), so report sums stay far from `i64::MAX`.
+pub const MAX_AMOUNT: i64 = 1_000_000_000_000;
+
 /// An event sent by the shop.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -104,6 +108,14 @@ fn check(e: &EventInput) -> ApiResult<()> {
             return bad("amount", "missing_field", "order.paid needs amount");
         }
         Some(a) if a < 0 => return bad("amount", "invalid_amount", "amount must not be negative"),
+        // Bounded so that sums of a year of orders in reports cannot overflow.
+        Some(a) if a > MAX_AMOUNT => {
+            return bad(
+                "amount",
+                "invalid_amount",
+                "amount must be at most 1000000000000 minor units",
+            );
+        }
         _ => {}
     }
     Ok(())

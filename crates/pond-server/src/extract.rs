@@ -13,6 +13,9 @@ use serde::de::DeserializeOwned;
 /// A caller holding a valid API token.
 #[derive(Debug, Clone)]
 pub struct Caller {
+    /// The token's id: what idempotency keys are scoped by (two tokens may
+    /// share a name, and a new token may take a revoked one's).
+    pub token_id: i64,
     /// The token's name.
     pub token_name: String,
 }
@@ -36,10 +39,13 @@ impl FromRequestParts<App> for Caller {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthorized("the Authorization header must be `Bearer <token>`"))?;
         let name = app
-            .token_name(&sha256_hex(token.as_bytes()))
+            .token(&sha256_hex(token.as_bytes()))
             .await?
             .ok_or_else(|| unauthorized("unknown or revoked token"))?;
-        Ok(Caller { token_name: name })
+        Ok(Caller {
+            token_id: name.0,
+            token_name: name.1,
+        })
     }
 }
 
@@ -104,7 +110,7 @@ impl<T: DeserializeOwned> FromRequest<App> for Write<T> {
             material.push(b'\n');
             material.extend_from_slice(&bytes);
             Idempotency {
-                key: format!("{}:{k}", caller.token_name),
+                key: format!("{}:{k}", caller.token_id),
                 request_hash: sha256_hex(&material),
             }
         });

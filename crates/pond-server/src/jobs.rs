@@ -49,8 +49,9 @@ pub async fn run_once(app: &App) {
     let prune = app
         .store
         .write(move |tx| Box::pin(pond_store::idempotency::prune(tx, cutoff)));
+    app.prune_limiters();
     if let Some(days) = app.config.text_retention_days {
-        let before = pond_store::time::ms(now - SignedDuration::from_hours(24 * i64::from(days)));
+        let before = pond_store::time::ms(crate::retention_cutoff(now, days));
         match app
             .store
             .write(move |tx| Box::pin(forget_text(tx, before)))
@@ -60,10 +61,85 @@ pub async fn run_once(app: &App) {
             Ok(n) => tracing::info!(messages = n, days, "forgot chat text past its retention"),
             Err(e) => tracing::warn!(error = %e, "forgetting old chat text failed"),
         }
+        match forget_copies(app, before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(copies = n, days, "forgot copies of chat text"),
+            Err(e) => tracing::warn!(error = %e, "forgetting copies of chat text failed"),
+        }
+    }
+    let log_cutoff = pond_store::time::ms(now - SignedDuration::from_hours(24 * DELIVERY_LOG_DAYS));
+    match app
+        .store
+        .write(move |tx| Box::pin(pond_store::retention::prune_deliveries(tx, log_cutoff)))
+        .await
+    {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(deliveries = n, "pruned the webhook delivery log"),
+        Err(e) => tracing::warn!(error = %e, "pruning the webhook delivery log failed"),
     }
     if let Err(e) = prune.await {
         tracing::warn!(error = %e, "pruning idempotency keys failed");
     }
+}
+
+/// Days the webhook delivery log is kept.
+const DELIVERY_LOG_DAYS: i64 = 30;
+
+/// Forgets the chat text copied into complaint alerts and into stored
+/// webhook message bodies before `before` (ms); answers how many copies.
+async fn forget_copies(app: &crate::App, before: i64) -> pond_store::Result<u64> {
+    let mut n = app
+        .store
+        .write(move |tx| Box::pin(pond_store::retention::forget_alert_text(tx, before)))
+        .await?;
+    // Bounded: a pass never spins, whatever a body holds.
+    for _ in 0..100 {
+        let rewritten = app
+            .store
+            .write(move |tx| {
+                Box::pin(async move {
+                    let batch = pond_store::retention::messages_with_text(tx, before).await?;
+                    let mut done = 0u64;
+                    for (id, body) in batch {
+                        let body = without_text(&body);
+                        pond_store::retention::set_message_body(tx, id, &body).await?;
+                        done += 1;
+                    }
+                    Ok::<_, pond_store::StoreError>(done)
+                })
+            })
+            .await?;
+        n += rewritten;
+        if rewritten == 0 {
+            break;
+        }
+    }
+    Ok(n)
+}
+
+/// A webhook body with every `"text"` string in its `data` set to null;
+/// a body that is not JSON is replaced by `{}`, never kept as it was.
+fn without_text(body: &str) -> String {
+    let Ok(mut v) = serde_json::from_str::<serde_json::Value>(body) else {
+        return "{}".into();
+    };
+    fn scrub(v: &mut serde_json::Value) {
+        match v {
+            serde_json::Value::Object(map) => {
+                for (k, field) in map.iter_mut() {
+                    if k == "text" && field.is_string() {
+                        *field = serde_json::Value::Null;
+                    } else {
+                        scrub(field);
+                    }
+                }
+            }
+            serde_json::Value::Array(items) => items.iter_mut().for_each(scrub),
+            _ => {}
+        }
+    }
+    scrub(&mut v);
+    v.to_string()
 }
 
 /// Where text retention got to, so each message is visited once.

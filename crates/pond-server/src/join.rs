@@ -14,7 +14,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::landing::esc;
 use crate::members::{self, MemberInput};
 use axum::Form;
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use pond_core::code::ReferralCode;
@@ -22,7 +22,6 @@ use pond_core::heard_from::HeardFrom;
 use pond_core::program::Side;
 use pond_store::programs::Program;
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// The privacy notice a joiner agrees to; bump when its text changes, so
 /// each consent names the words it was given to.
@@ -139,12 +138,12 @@ pub async fn form(
 /// `POST /join`: become a member.
 pub async fn submit(
     State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: crate::client_addr::ClientAddr,
     headers: HeaderMap,
     Form(f): Form<JoinForm>,
 ) -> ApiResult<Response> {
     let lang = Lang::pick(f.lang.as_deref(), &headers);
-    let ip = crate::redirect::client_ip(&headers, peer);
+    let ip = client.key();
     if app.join_limiter.check_key(&app.hash(&ip)).is_err() {
         let body = format!(
             "<h1>{}</h1><p>{}</p>",

@@ -7,7 +7,9 @@
 //! outcome. The CLI calls the same functions, so it and the API cannot drift.
 
 pub mod api;
+pub mod client_addr;
 pub mod community;
+pub mod connections;
 pub mod console;
 pub mod error;
 pub mod events;
@@ -22,7 +24,9 @@ pub mod livecodes;
 pub mod members;
 pub mod plot;
 pub mod poster;
+pub mod poster_cache;
 pub mod programs;
+pub mod public_pages;
 pub mod qr;
 pub mod redirect;
 pub mod referrals;
@@ -44,6 +48,9 @@ use std::path::PathBuf;
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::{Duration, Instant};
 use tokio::net::TcpListener;
+
+/// Chat imports that may run at once; more are refused with 429.
+pub const MAX_IMPORTS: usize = 2;
 
 /// Largest request body accepted, in bytes.
 pub const BODY_LIMIT: usize = 64 * 1024;
@@ -96,6 +103,14 @@ pub struct Config {
     /// The font for names on member posters (a .ttf, .otf or .ttc file);
     /// when unset, the first CJK font found on the system, else a Latin one.
     pub poster_font: Option<PathBuf>,
+    /// The shop's reverse proxies: only their `X-Forwarded-For` counts.
+    pub trusted_proxies: client_addr::TrustedProxies,
+    /// Timeouts and the cap on open connections.
+    pub connections: connections::Limits,
+    /// Lets webhooks go to loopback and private addresses (an on-premise
+    /// receiver, tests); refused by default so a token cannot probe the
+    /// shop's own network.
+    pub webhook_allow_private: bool,
 }
 
 impl Default for Config {
@@ -118,6 +133,9 @@ impl Default for Config {
             webhook_poll: Duration::from_secs(1),
             group_states_every: Duration::from_secs(3600),
             poster_font: None,
+            trusted_proxies: client_addr::TrustedProxies::none(),
+            connections: connections::Limits::default(),
+            webhook_allow_private: false,
         }
     }
 }
@@ -142,10 +160,23 @@ pub struct App {
     pub join_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
     /// Console login attempts per hashed IP.
     pub login_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Console login attempts per hashed username, whatever address they
+    /// come from.
+    pub login_user_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Opens of `/r/{code}` per hashed client address.
+    pub click_limiter: Arc<governor::DefaultKeyedRateLimiter<String>>,
+    /// Password checks running at once: argon2 takes 19 MiB and a core
+    /// for tens of milliseconds, so a flood of logins queues here.
+    pub password_checks: Arc<tokio::sync::Semaphore>,
+    /// Chat imports running at once (API and console together): each holds
+    /// a parser thread, its maps of people and groups, and the writer's time.
+    pub imports: Arc<tokio::sync::Semaphore>,
+    /// Rendered posters, and the bound on renders at once.
+    pub posters: Arc<poster_cache::PosterCache>,
     /// The one-time code the first-run setup page asks for; printed by
     /// `pond serve` while there is no account.
     pub setup_code: Arc<str>,
-    tokens: Arc<RwLock<HashMap<String, (String, Instant)>>>,
+    tokens: Arc<RwLock<HashMap<String, (i64, String, Instant)>>>,
     /// The lifecycle thresholds in force: the console's saved ones, else
     /// the configured ones. Changed live from the settings page.
     lifecycle: Arc<RwLock<pond_community::lifecycle::Thresholds>>,
@@ -180,6 +211,20 @@ impl App {
             login_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
                 std::num::NonZeroU32::new(10).unwrap_or(std::num::NonZeroU32::MIN),
             ))),
+            login_user_limiter: Arc::new(governor::RateLimiter::keyed(
+                governor::Quota::per_minute(
+                    std::num::NonZeroU32::new(10).unwrap_or(std::num::NonZeroU32::MIN),
+                ),
+            )),
+            // A person opens a link a few times; a script opens it thousands.
+            click_limiter: Arc::new(governor::RateLimiter::keyed(governor::Quota::per_minute(
+                std::num::NonZeroU32::new(30).unwrap_or(std::num::NonZeroU32::MIN),
+            ))),
+            password_checks: Arc::new(tokio::sync::Semaphore::new(
+                std::thread::available_parallelism().map_or(2, std::num::NonZeroUsize::get),
+            )),
+            imports: Arc::new(tokio::sync::Semaphore::new(MAX_IMPORTS)),
+            posters: Arc::default(),
             setup_code: console::auth::setup_code().into(),
             complaints: Arc::new(RwLock::new(complaints)),
             time_zone,
@@ -221,12 +266,21 @@ impl App {
     pub fn text_since(&self) -> Timestamp {
         self.config
             .text_retention_days
-            .and_then(|d| {
-                self.now()
-                    .checked_sub(jiff::SignedDuration::from_hours(24 * i64::from(d)))
-                    .ok()
-            })
-            .unwrap_or(Timestamp::MIN)
+            .map_or(Timestamp::MIN, |d| retention_cutoff(self.now(), d))
+    }
+
+    /// Forgets limiter state of keys not seen lately: every forged address
+    /// would otherwise stay in memory for good.
+    pub fn prune_limiters(&self) {
+        for limiter in [
+            &self.join_limiter,
+            &self.login_limiter,
+            &self.login_user_limiter,
+            &self.click_limiter,
+        ] {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
+        }
     }
 
     /// The group lifecycle thresholds in force.
@@ -250,6 +304,19 @@ impl App {
         pond_core::privacy::keyed_hash(&self.hash_key, value)
     }
 
+    /// A turn to import, or the refusal to give when every turn is taken.
+    pub fn import_turn(&self) -> Result<tokio::sync::OwnedSemaphorePermit, error::ApiError> {
+        Arc::clone(&self.imports).try_acquire_owned().map_err(|_| {
+            error::ApiError::new(
+                axum::http::StatusCode::TOO_MANY_REQUESTS,
+                "imports_busy",
+                format!(
+                    "{MAX_IMPORTS} imports are already running; try again when one has finished"
+                ),
+            )
+        })
+    }
+
     /// The font for names on posters, loaded once (blocking: call it off
     /// the async threads).
     pub fn poster_font(&self) -> Option<ab_glyph::FontArc> {
@@ -258,22 +325,34 @@ impl App {
             .clone()
     }
 
-    /// The name of the live token with this hash, cached briefly.
-    pub async fn token_name(&self, hash: &str) -> Result<Option<String>, pond_store::StoreError> {
+    /// The id and name of the live token with this hash, cached briefly.
+    pub async fn token(&self, hash: &str) -> Result<Option<(i64, String)>, pond_store::StoreError> {
         if let Ok(cache) = self.tokens.read()
-            && let Some((name, seen)) = cache.get(hash)
+            && let Some((id, name, seen)) = cache.get(hash)
             && seen.elapsed() < TOKEN_CACHE_TTL
         {
-            return Ok(Some(name.clone()));
+            return Ok(Some((*id, name.clone())));
         }
         let mut tx = self.store.read().await?;
         let token = pond_store::tokens::by_hash(&mut tx, hash).await?;
         drop(tx);
         if let (Some(t), Ok(mut cache)) = (&token, self.tokens.write()) {
-            cache.insert(hash.to_string(), (t.name.clone(), Instant::now()));
+            // Stale entries go when the cache is looked after, so forged
+            // tokens cannot grow it: only live ones are ever inserted.
+            cache.retain(|_, (_, _, seen)| seen.elapsed() < TOKEN_CACHE_TTL);
+            cache.insert(hash.to_string(), (t.id, t.name.clone(), Instant::now()));
         }
-        Ok(token.map(|t| t.name))
+        Ok(token.map(|t| (t.id, t.name)))
     }
+}
+
+/// The instant `days` before `now`; the beginning of time when that is
+/// before anything jiff can count (a huge `--keep-text-days`).
+pub fn retention_cutoff(now: Timestamp, days: u32) -> Timestamp {
+    jiff::SignedDuration::from_hours(24)
+        .checked_mul(i32::try_from(days).unwrap_or(i32::MAX))
+        .and_then(|span| now.checked_sub(span).ok())
+        .unwrap_or(Timestamp::MIN)
 }
 
 /// A server bound to its port, ready to run.
@@ -318,12 +397,8 @@ impl Application {
     ) -> anyhow::Result<()> {
         let jobs = jobs::spawn(self.app.clone());
         let router = api::router(self.app.clone());
-        axum::serve(
-            self.listener,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await?;
+        let limits = self.app.config.connections;
+        connections::serve(self.listener, router, limits, shutdown).await;
         jobs.abort();
         self.app.store.close().await;
         Ok(())

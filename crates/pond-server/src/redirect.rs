@@ -1,18 +1,23 @@
 //! `/r/{code}`: the public door of a referral link. It records the click
-//! (IP and user agent as keyed hashes), remembers the first touch in a
-//! cookie, and sends the visitor to the program's landing page with the
-//! code attached. Also serves the link's QR code.
+//! (IP and user agent as keyed hashes; one per visitor per hour), remembers
+//! the first touch in a cookie, and sends the visitor to the program's
+//! landing page with the code attached. Also serves the link's QR code.
 
 use crate::App;
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult};
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use jiff::SignedDuration;
 use pond_core::code::ReferralCode;
-use std::net::SocketAddr;
 
 /// The cookie holding the first code a visitor arrived with.
 const COOKIE: &str = "pond_ref";
+
+/// Repeat opens of one link from one address within this window are one
+/// click: a refresh or a script must not inflate a member's numbers.
+const CLICK_WINDOW: SignedDuration = SignedDuration::from_hours(1);
 
 async fn link_of(app: &App, code: &str) -> ApiResult<pond_store::links::Link> {
     let unknown = || ApiError::not_found("referral code");
@@ -32,22 +37,35 @@ pub fn link_url(app: &App, code: &str) -> String {
 pub async fn follow(
     State(app): State<App>,
     Path(code): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
 ) -> ApiResult<Response> {
+    let ip = app.hash(&client.key());
+    if app.click_limiter.check_key(&ip).is_err() {
+        return Err(ApiError::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            "too many opens from this address; wait a minute",
+        ));
+    }
     let link = link_of(&app, &code).await?;
-    let ip = client_ip(&headers, peer);
     let ua = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .map(|ua| app.hash(ua));
     let now = app.now();
-    let (link_id, program_id, ip) = (link.id, link.program_id, app.hash(&ip));
+    let (link_id, program_id) = (link.id, link.program_id);
+    let since = now
+        .checked_sub(CLICK_WINDOW)
+        .unwrap_or(jiff::Timestamp::MIN);
     let program = app
         .store
         .write(move |tx| {
             Box::pin(async move {
-                pond_store::links::record_click(tx, link_id, Some(&ip), ua.as_deref(), now).await?;
+                if !pond_store::links::clicked_since(tx, link_id, &ip, since).await? {
+                    pond_store::links::record_click(tx, link_id, Some(&ip), ua.as_deref(), now)
+                        .await?;
+                }
                 pond_store::programs::get(tx, program_id)
                     .await?
                     .ok_or_else(|| ApiError::not_found("program"))
@@ -77,18 +95,6 @@ pub async fn follow(
         }
     }
     Ok(r)
-}
-
-/// The visitor's IP: the peer address, or the first `X-Forwarded-For` hop
-/// when Pond runs behind the shop's reverse proxy.
-pub(crate) fn client_ip(headers: &HeaderMap, peer: SocketAddr) -> String {
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(',').next())
-        .map(|s| s.trim().to_string())
-        .filter(|s| !s.is_empty())
-        .unwrap_or_else(|| peer.ip().to_string())
 }
 
 /// `GET /r/{code}/qr.svg`.

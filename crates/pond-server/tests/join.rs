@@ -147,8 +147,10 @@ async fn form(app: &support::TestApp, ip: &str, fields: &[(&str, &str)]) -> (u16
 }
 
 async fn the_page_refuses_what_it_must(db: TestDb) {
+    // Behind a proxy of our own, so each request's forwarded address counts.
     let config = Config {
         join_per_hour: 3,
+        trusted_proxies: "127.0.0.1".parse().unwrap(),
         ..Config::default()
     };
     let app = support::spawn_with(db, config).await;

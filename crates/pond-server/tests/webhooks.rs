@@ -27,7 +27,10 @@ pond_store::both_backends!(
     bad_endpoints_are_refused,
 );
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pond-import/tests/data/public");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../pond-import/tests/data/public"
+);
 const ALL: [&str; 7] = [
     "referral.created",
     "referral.flagged",
@@ -44,6 +47,9 @@ fn fast(retry: Vec<Duration>) -> Config {
         webhook_poll: Duration::from_millis(20),
         webhook_timeout: Duration::from_secs(2),
         group_states_every: Duration::from_millis(100),
+        // The receivers here listen on loopback; visitors come through a proxy.
+        webhook_allow_private: true,
+        trusted_proxies: "127.0.0.1".parse().unwrap(),
         ..Config::default()
     }
 }

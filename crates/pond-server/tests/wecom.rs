@@ -28,7 +28,8 @@ fn fresh_key() -> String {
 /// A callback as WeCom sends it: the query and the XML envelope.
 fn signed(crypt: &Crypt, plain: &str, nonce: &str) -> (String, String) {
     let encrypted = crypt.encrypt(plain);
-    let ts = "1790000000";
+    let ts = jiff::Timestamp::now().as_second().to_string();
+    let ts = ts.as_str();
     let sig = crypt.signature(ts, nonce, &encrypted);
     let query = format!("/hooks/wecom?msg_signature={sig}&timestamp={ts}&nonce={nonce}");
     let body = format!(
@@ -85,13 +86,14 @@ async fn wecom_callbacks_land_as_events(db: TestDb) {
 
     // URL verification: the decrypted echostr comes back as plain text.
     let echo = crypt.encrypt("echo-8472");
-    let sig = crypt.signature("1790000000", "n1", &echo);
+    let ts = jiff::Timestamp::now().as_second().to_string();
+    let sig = crypt.signature(&ts, "n1", &echo);
     let res = app
         .http
         .get(app.url("/hooks/wecom"))
         .query(&[
             ("msg_signature", sig.as_str()),
-            ("timestamp", "1790000000"),
+            ("timestamp", ts.as_str()),
             ("nonce", "n1"),
             ("echostr", echo.as_str()),
         ])
@@ -100,6 +102,24 @@ async fn wecom_callbacks_land_as_events(db: TestDb) {
         .unwrap();
     assert_eq!(res.status().as_u16(), 200);
     assert_eq!(res.text().await.unwrap(), "echo-8472");
+
+    // The same verification signed ten minutes ago: a replay, refused.
+    let old = (jiff::Timestamp::now().as_second() - 600).to_string();
+    let sig = crypt.signature(&old, "n1", &echo);
+    let res = app
+        .http
+        .get(app.url("/hooks/wecom"))
+        .query(&[
+            ("msg_signature", sig.as_str()),
+            ("timestamp", old.as_str()),
+            ("nonce", "n1"),
+            ("echostr", echo.as_str()),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status().as_u16(), 401);
+    assert!(res.text().await.unwrap().contains("stale_timestamp"));
 
     // A group is created, two customers join, one leaves.
     for (i, plain) in [

@@ -33,6 +33,7 @@ pub mod posters;
 pub mod programs;
 pub mod referral_graph;
 pub mod referrals;
+pub mod retention;
 pub mod rewards;
 pub mod rollups;
 mod sql;

@@ -111,3 +111,22 @@ pub async fn record_click(
     .map(|r| r.rows_affected()))?;
     Ok(())
 }
+
+/// Whether the link was opened from `ip_hash` at or after `since`: a
+/// visitor's repeat opens within the window are one click.
+pub async fn clicked_since(
+    tx: &mut Tx,
+    link: i64,
+    ip_hash: &str,
+    since: Timestamp,
+) -> Result<bool> {
+    let n: i64 = on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM clicks WHERE link_id = $1 AND at >= $2 AND ip_hash = $3"
+    )
+    .bind(link)
+    .bind(ms(since))
+    .bind(ip_hash)
+    .fetch_one(c)
+    .await)?;
+    Ok(n > 0)
+}

@@ -103,3 +103,14 @@ pub async fn get(tx: &mut Tx, program: i64) -> Result<Option<Template>> {
         updated_at: r.updated_at,
     }))
 }
+
+/// When a program's template last changed (ms), if it has one: the
+/// template's version, read without its image.
+pub async fn version(tx: &mut Tx, program: i64) -> Result<Option<i64>> {
+    Ok(on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT updated_at FROM poster_templates WHERE program_id = $1"
+    )
+    .bind(program)
+    .fetch_optional(c)
+    .await)?)
+}

@@ -96,3 +96,15 @@ macro_rules! both_backends {
         }
     };
 }
+
+/// How many rows `table` holds (a name from the test's own list).
+pub async fn count(store: &Store, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) FROM {table}");
+    let mut tx = store
+        .read()
+        .await
+        .unwrap_or_else(|e| panic!("cannot read the test database: {e}"));
+    let n: Result<i64, sqlx::Error> =
+        crate::on_conn!(&mut tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await);
+    n.unwrap_or_else(|e| panic!("cannot count {table}: {e}"))
+}

@@ -132,6 +132,27 @@ pub struct ServeArgs {
     /// default: a system CJK font such as Debian's fonts-noto-cjk).
     #[arg(long, env = "POND_POSTER_FONT")]
     pub poster_font: Option<std::path::PathBuf>,
+    /// The shop's reverse proxies (addresses or CIDRs, comma-separated):
+    /// only from them is X-Forwarded-For believed. Empty: the socket's peer
+    /// is always the client.
+    #[arg(long, env = "POND_TRUSTED_PROXIES", default_value = "")]
+    pub trusted_proxies: String,
+    /// Seconds a client has to send a request's head once it has begun.
+    #[arg(long, env = "POND_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Seconds for a whole request (its body and the answer); then 408.
+    #[arg(long, env = "POND_REQUEST_TIMEOUT", default_value_t = 120, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub request_timeout: u64,
+    /// Seconds an idle keep-alive connection stays open.
+    #[arg(long, env = "POND_KEEP_ALIVE_TIMEOUT", default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub keep_alive_timeout: u64,
+    /// Connections open at once; more wait to be accepted.
+    #[arg(long, env = "POND_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+    /// Let webhooks go to loopback and private addresses (an on-premise
+    /// receiver); off, such targets are refused.
+    #[arg(long, env = "POND_WEBHOOK_ALLOW_PRIVATE")]
+    pub webhook_allow_private: bool,
 }
 
 impl ServeArgs {
@@ -151,6 +172,17 @@ impl ServeArgs {
             wecom: self.wecom()?,
             join_per_hour: self.join_per_hour,
             poster_font: self.poster_font.clone(),
+            trusted_proxies: self
+                .trusted_proxies
+                .parse()
+                .map_err(|e| anyhow::anyhow!("--trusted-proxies: {e}"))?,
+            connections: pond_server::connections::Limits {
+                header_timeout: std::time::Duration::from_secs(self.header_timeout),
+                request_timeout: std::time::Duration::from_secs(self.request_timeout),
+                keep_alive_timeout: std::time::Duration::from_secs(self.keep_alive_timeout),
+                max_connections: usize::try_from(self.max_connections).unwrap_or(usize::MAX),
+            },
+            webhook_allow_private: self.webhook_allow_private,
             ..Config::default()
         })
     }

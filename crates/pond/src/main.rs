@@ -174,6 +174,12 @@ async fn serve(store: Store, config: Config) -> Result<()> {
 }
 
 async fn serve_app(app: Application) -> Result<()> {
+    // The connection cap, not the file table, should decide how many
+    // clients fit: the soft limit is often 1024 while the hard one is far more.
+    match pond_server::connections::raise_fd_limit() {
+        Ok(n) => tracing::debug!(open_files = n, "file descriptor limit"),
+        Err(e) => tracing::warn!(error = %e, "could not raise the file descriptor limit"),
+    }
     println!("Pond is running at {}", app.url());
     println!("Console: {}/console", app.url());
     if users::none_yet(app.app()).await? {

@@ -17,6 +17,10 @@ pub enum WebhookCmd {
         /// Comma-separated event types, e.g. referral.created,reward.approved.
         #[arg(long, value_delimiter = ',', required = true)]
         events: Vec<String>,
+        /// Allow a loopback or private address (an on-premise receiver);
+        /// the server must then run with --webhook-allow-private too.
+        #[arg(long, env = "POND_WEBHOOK_ALLOW_PRIVATE")]
+        allow_private: bool,
     },
     /// Every endpoint.
     List {
@@ -40,7 +44,14 @@ pub enum WebhookCmd {
 /// Runs a `pond webhook` command.
 pub async fn run(store: &Store, cmd: WebhookCmd) -> Result<()> {
     match cmd {
-        WebhookCmd::Add { url, events } => {
+        WebhookCmd::Add {
+            url,
+            events,
+            allow_private,
+        } => {
+            pond_server::webhooks::guard::check_target(&url, allow_private)
+                .await
+                .map_err(crate::cli::fail)?;
             let now = Timestamp::now();
             let (endpoint, secret) = store
                 .write(move |tx| {

@@ -22,7 +22,10 @@ type Started = (u16, String, App, tokio::runtime::Handle);
 
 impl Server {
     pub fn start(db: &Path, threads: usize) -> Result<Self> {
-        let url = format!("sqlite://{}", db.display());
+        // POND_BENCH_DATABASE_URL runs the same bench on PostgreSQL (a fresh
+        // database: the bench creates its own members and programs).
+        let url = std::env::var("POND_BENCH_DATABASE_URL")
+            .unwrap_or_else(|_| format!("sqlite://{}", db.display()));
         let (ready_tx, ready_rx) = std::sync::mpsc::channel::<Result<Started>>();
         let (stop, stop_rx) = tokio::sync::oneshot::channel::<()>();
         let thread = std::thread::Builder::new()

@@ -309,6 +309,7 @@ pub async fn import(
     body: Body,
 ) -> ApiResult<Json<Imported>> {
     let format = community::parse_format(q.format.as_deref().unwrap_or("auto"))?;
+    let _turn = app.import_turn()?;
     let file = spool(body).await?;
     let name = q
         .group

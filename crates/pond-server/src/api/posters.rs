@@ -6,6 +6,7 @@
 use super::params::{Id, Q};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::Caller;
+use crate::poster_cache::PosterKey;
 use crate::{App, poster, redirect, uploads, write};
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
@@ -17,6 +18,7 @@ use pond_core::code::ReferralCode;
 use pond_store::posters::{Layout, Template};
 use pond_store::time::ts;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use utoipa::{IntoParams, ToSchema};
 
 /// Largest template image accepted, in bytes.
@@ -63,6 +65,26 @@ fn invalid(field: &str, message: String) -> ApiError {
 /// Checks a layout against the template's size and fills in defaults.
 fn layout(q: TemplateQuery, width: u32, height: u32) -> ApiResult<Layout> {
     let (w, h) = (i64::from(width), i64::from(height));
+    // Each number within a template's largest side before any sum of them,
+    // so `qr_x + qr_size` cannot overflow.
+    let side = i64::from(uploads::MAX_SIDE);
+    for (field, value) in [
+        ("qr_x", Some(q.qr_x)),
+        ("qr_y", Some(q.qr_y)),
+        ("qr_size", Some(q.qr_size)),
+        ("name_x", q.name_x),
+        ("name_y", q.name_y),
+        ("name_size", q.name_size),
+    ] {
+        if let Some(v) = value
+            && !(0..=side).contains(&v)
+        {
+            return Err(invalid(
+                field,
+                format!("{field} {v} is outside 0 to {side} pixels"),
+            ));
+        }
+    }
     if q.qr_size < 64 || q.qr_size > w.min(h) {
         return Err(invalid(
             "qr_size",
@@ -231,7 +253,8 @@ pub async fn member_poster(
     draw(&app, t, &link, name).await
 }
 
-/// `GET /r/{code}/poster.png`: the poster of the member whose link this is.
+/// `GET /r/{code}/poster.png`: the poster of the member whose link this is,
+/// from the cache when this template version and name were drawn before.
 pub async fn link_poster(State(app): State<App>, Path(code): Path<String>) -> ApiResult<Response> {
     let unknown = || ApiError::not_found("referral code");
     let code = ReferralCode::parse(&code).map_err(|_| unknown())?;
@@ -239,32 +262,66 @@ pub async fn link_poster(State(app): State<App>, Path(code): Path<String>) -> Ap
     let link = pond_store::links::by_code(&mut tx, code.as_str())
         .await?
         .ok_or_else(unknown)?;
-    let t = template(&mut tx, link.program_id).await?;
+    let version = pond_store::posters::version(&mut tx, link.program_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("poster template").field("program"))?;
     let name = pond_store::members::get(&mut tx, link.member_id)
         .await?
         .and_then(|m| m.name);
+    let key = PosterKey {
+        program: link.program_id,
+        version,
+        code: link.code.clone(),
+        name: name.clone(),
+    };
+    if let Some(png) = app.posters.get(&key) {
+        return Ok(png_response(png.to_vec()));
+    }
+    let t = template(&mut tx, link.program_id).await?;
     drop(tx);
-    draw(&app, t, &link.code, name).await
+    // Keyed by the version read with the image, so a template replaced
+    // between the two reads is never cached under the old one.
+    let key = PosterKey {
+        version: t.updated_at,
+        ..key
+    };
+    let png = render(&app, t, &link.code, name).await?;
+    app.posters.put(key, Arc::from(png.as_slice()));
+    Ok(png_response(png))
 }
 
 /// Renders off the async threads: decoding, drawing and encoding a poster
 /// is tens of milliseconds of CPU, and the first call reads the font file.
-async fn draw(app: &App, t: Template, code: &str, name: Option<String>) -> ApiResult<Response> {
+/// At most one render per core runs; the rest wait their turn.
+async fn render(app: &App, t: Template, code: &str, name: Option<String>) -> ApiResult<Vec<u8>> {
     let url = redirect::link_url(app, code);
+    let _turn = app
+        .posters
+        .renders
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal(&e))?;
     let app = app.clone();
-    let png = tokio::task::spawn_blocking(move || {
+    tokio::task::spawn_blocking(move || {
         let font = app.poster_font();
         poster::render(&t.image, &t.layout, &url, name.as_deref(), font.as_ref())
     })
     .await
     .map_err(|e| ApiError::internal(&e))?
-    .map_err(|e| ApiError::internal(&e))?;
-    Ok((
+    .map_err(|e| ApiError::internal(&e))
+}
+
+async fn draw(app: &App, t: Template, code: &str, name: Option<String>) -> ApiResult<Response> {
+    Ok(png_response(render(app, t, code, name).await?))
+}
+
+fn png_response(png: Vec<u8>) -> Response {
+    (
         [
             (header::CONTENT_TYPE, "image/png"),
             (header::CACHE_CONTROL, "private, max-age=300"),
         ],
         png,
     )
-        .into_response())
+        .into_response()
 }

@@ -77,6 +77,7 @@ pub async fn create(State(app): State<App>, w: Write<NewEndpoint>) -> ApiResult<
     // Checked before the write too, so bad input never queues behind it.
     webhooks::check_url(&w.body.url)?;
     webhooks::check_events(&w.body.events)?;
+    webhooks::guard::check_target(&w.body.url, app.config.webhook_allow_private).await?;
     let now = app.now();
     let NewEndpoint { url, events } = w.body;
     write::run(&app, w.idempotency, StatusCode::CREATED, move |tx| {

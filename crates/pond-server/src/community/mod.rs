@@ -6,6 +6,7 @@
 //! * [`report`]: the census, one row per group, survival and warnings.
 
 pub mod alerts;
+mod check;
 pub mod ingest;
 pub mod report;
 
@@ -94,6 +95,8 @@ pub struct Imported {
     pub joins: u64,
     /// Leaves in the file.
     pub leaves: u64,
+    /// The platform's system notices, counted apart from `messages`.
+    pub system: u64,
     /// Lines, rows or records that could not be read.
     pub skipped: u64,
     /// The first skipped lines, with their line numbers and reasons.
@@ -113,6 +116,7 @@ impl Imported {
             senders: s.senders,
             joins: s.joins,
             leaves: s.leaves,
+            system: s.system,
             skipped: s.skipped,
             skipped_lines: report.skipped,
             added,
@@ -120,9 +124,11 @@ impl Imported {
     }
 }
 
-/// Imports an export from `reader`. The parser runs on a blocking thread
-/// and hands over batches; each batch is one write, so an import stopped
-/// half-way keeps whole batches only, and running it again completes it.
+/// Imports an export from `reader`, all or nothing: the whole file is read
+/// once without writing ([`check`]), and only a file that reads to its end
+/// and holds something importable is read again and written. The parser
+/// runs on a blocking thread and hands over batches; each batch is one
+/// write, so the single SQLite writer is never held for long.
 pub async fn import_reader<R>(
     store: &Store,
     reader: R,
@@ -156,6 +162,8 @@ where
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Prepared>(2);
     let prepare_with = settings.clone();
     let parser = tokio::task::spawn_blocking(move || {
+        let mut reader = reader;
+        let format = check::whole_file(&mut reader, file_name.as_deref(), format, &options)?;
         let mut batch = Vec::with_capacity(BATCH);
         let mut closed = false;
         let sink = |e: ChatEvent| {
@@ -166,7 +174,8 @@ where
                 closed = tx.blocking_send(prepare(&prepare_with, full)).is_err();
             }
         };
-        let result = parse(reader, file_name.as_deref(), format, &options, sink);
+        let result = parse(reader, file_name.as_deref(), Some(format), &options, sink)
+            .map_err(check::refused);
         if !batch.is_empty() && !closed {
             let _ = tx.blocking_send(prepare(&prepare_with, batch));
         }
@@ -182,10 +191,7 @@ where
         progress(&ingest.added);
     }
     drop(rx);
-    let parsed = parser
-        .await
-        .map_err(|e| ApiError::internal(&e))?
-        .map_err(|e| ApiError::unprocessable("import", e.to_string()).field("file"))?;
+    let parsed = parser.await.map_err(|e| ApiError::internal(&e))??;
     if let Some(e) = failed {
         return Err(e.into());
     }

@@ -8,7 +8,7 @@ use crate::App;
 use crate::join::Lang;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Argon2, password_hash::rand_core::OsRng};
-use axum::extract::{ConnectInfo, Query, State};
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
@@ -19,7 +19,6 @@ use pond_core::privacy::sha256_hex;
 use pond_store::users::Session;
 use rand::RngCore;
 use serde::Deserialize;
-use std::net::SocketAddr;
 use std::sync::OnceLock;
 
 /// The session cookie.
@@ -317,7 +316,7 @@ fn decoy_hash() -> &'static str {
 /// `POST /console/login`.
 pub async fn login(
     State(app): State<App>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: crate::client_addr::ClientAddr,
     headers: HeaderMap,
     axum::Form(form): axum::Form<LoginForm>,
 ) -> Result<Response, PageError> {
@@ -333,8 +332,18 @@ pub async fn login(
         )
         .lang(l));
     }
-    let ip = crate::redirect::client_ip(&headers, peer);
-    if app.login_limiter.check_key(&app.hash(&ip)).is_err() {
+    // Per address, and per username whatever the address: a botnet guessing
+    // one account's password meets the second limit.
+    let username = form.username.trim().to_string();
+    if app
+        .login_limiter
+        .check_key(&app.hash(&client.key()))
+        .is_err()
+        || app
+            .login_user_limiter
+            .check_key(&app.hash(&format!("login:{}", username.to_lowercase())))
+            .is_err()
+    {
         return Ok(login_page(
             &app,
             l,
@@ -347,16 +356,21 @@ pub async fn login(
         ));
     }
     let mut tx = app.store.read().await?;
-    let user = pond_store::users::by_username(&mut tx, form.username.trim()).await?;
+    let user = pond_store::users::by_username(&mut tx, &username).await?;
     drop(tx);
     let hash = user
         .as_ref()
         .map(|u| u.password_hash.clone())
         .unwrap_or_else(|| decoy_hash().to_string());
     let password = form.password;
-    let matched = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
-        .await
-        .unwrap_or(false);
+    // One check per core at a time: argon2 takes 19 MiB and tens of
+    // milliseconds each, so a flood queues here instead of exhausting memory.
+    let matched = match app.password_checks.acquire().await {
+        Ok(_turn) => tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false),
+        Err(_) => false,
+    };
     let user = match user {
         Some(u) if matched && u.disabled_at.is_none() => u,
         _ => {

@@ -127,6 +127,14 @@ pub async fn upload(
 ) -> PageResult<Response> {
     let l = ctx.lang;
     ctx.require(Role::Operator)?;
+    let turn = app.import_turn().map_err(|_| {
+        bad(
+            l,
+            StatusCode::TOO_MANY_REQUESTS,
+            "已有导入正在进行，请等其中一个完成后再试。",
+            "Other imports are running; try again when one has finished.",
+        )
+    })?;
     let mut csrf_ok = false;
     let mut format = "auto".to_string();
     let mut group = String::new();
@@ -137,15 +145,15 @@ pub async fn upload(
     while let Some(mut field) = form.next_field().await.map_err(broken)? {
         match field.name().unwrap_or_default() {
             "csrf" => {
-                let sent = field.text().await.map_err(broken)?;
+                let sent = small_text(&mut field, l).await?;
                 // The same check as every urlencoded form: the token and the origin.
                 let as_form =
                     serde_urlencoded::to_string([("csrf", sent.as_str())]).unwrap_or_default();
                 super::page::check_csrf(&headers, as_form.as_bytes(), &ctx.csrf, l)?;
                 csrf_ok = true;
             }
-            "format" => format = field.text().await.map_err(broken)?,
-            "group" => group = field.text().await.map_err(broken)?.trim().to_string(),
+            "format" => format = small_text(&mut field, l).await?,
+            "group" => group = small_text(&mut field, l).await?.trim().to_string(),
             "file" => {
                 // Nothing of the file is kept before the token is known good.
                 if !csrf_ok {
@@ -233,6 +241,7 @@ pub async fn upload(
     // A second task waits on the first, so even a panic in the import
     // ends the job with a sentence instead of leaving it running forever.
     tokio::spawn(async move {
+        let _turn = turn;
         let outcome = match task.await {
             Ok(Ok(imported)) if imported.messages + imported.joins + imported.leaves == 0 => {
                 Outcome::Failed(nothing_read(&imported))
@@ -248,6 +257,42 @@ pub async fn upload(
     });
     tracing::info!(job = %job.id, file = %shown, size, by = %ctx.user.username, "console import started");
     Ok(Redirect::to(&format!("/console/imports/{}", job.id)).into_response())
+}
+
+/// The most bytes of a text field of the upload form (a token, a format,
+/// a group name); the file is the only large field.
+const TEXT_FIELD_LIMIT: usize = 4096;
+
+/// A text field of the upload form, refused past [`TEXT_FIELD_LIMIT`]
+/// before it is held in memory.
+async fn small_text(
+    field: &mut axum::extract::multipart::Field<'_>,
+    l: crate::join::Lang,
+) -> Result<String, PageError> {
+    let mut bytes = Vec::new();
+    while let Some(chunk) = field
+        .chunk()
+        .await
+        .map_err(|e| PageError::new(StatusCode::BAD_REQUEST, e.body_text()).lang(l))?
+    {
+        if bytes.len() + chunk.len() > TEXT_FIELD_LIMIT {
+            return Err(bad(
+                l,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "表单字段太长。",
+                "A form field is too long.",
+            ));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    String::from_utf8(bytes).map_err(|_| {
+        bad(
+            l,
+            StatusCode::BAD_REQUEST,
+            "表单字段不是有效的文字。",
+            "A form field is not valid text.",
+        )
+    })
 }
 
 /// Why a file that parsed without error gave nothing: a readable export

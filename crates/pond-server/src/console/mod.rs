@@ -76,6 +76,13 @@ pub fn router() -> Router<App> {
             header::REFERRER_POLICY,
             HeaderValue::from_static("same-origin"),
         ))
+        // Console pages show secrets once (a new token, a webhook's signing
+        // key) and customers' data: no cache, shared or the browser's own,
+        // may keep a copy. Assets say otherwise for themselves.
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// A group state's name in the page's language.

@@ -308,8 +308,13 @@ pub async fn add_webhook(State(app): State<App>, f: Form<WebhookForm>) -> PageRe
     let ctx = f.ctx;
     ctx.require(Role::Owner)?;
     let WebhookForm { url, events } = f.form;
-    let checked =
-        crate::webhooks::check_url(&url).and_then(|_| crate::webhooks::check_events(&events));
+    let mut checked = crate::webhooks::check_url(&url)
+        .and_then(|_| crate::webhooks::check_events(&events))
+        .map(|_| ());
+    if checked.is_ok() {
+        checked =
+            crate::webhooks::guard::check_target(&url, app.config.webhook_allow_private).await;
+    }
     if let Err(e) = checked {
         return render(
             &app,

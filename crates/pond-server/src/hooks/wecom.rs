@@ -51,15 +51,38 @@ fn refused(e: pond_wecom::Error) -> ApiError {
     }
 }
 
+/// How far a callback's signed timestamp may be from our clock: a
+/// captured callback replayed later is refused.
+const MAX_SKEW_SECONDS: i64 = 300;
+
+/// Refuses a callback whose (signed) timestamp is more than five minutes off.
+fn fresh(app: &App, timestamp: &str) -> ApiResult<()> {
+    let now = app.now().as_second();
+    match timestamp.trim().parse::<i64>() {
+        Ok(ts) if ts.abs_diff(now) <= MAX_SKEW_SECONDS.unsigned_abs() => Ok(()),
+        _ => Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "stale_timestamp",
+            format!(
+                "timestamp `{timestamp}` is more than 5 minutes from the server's clock ({now}); \
+                 a replayed callback, or a clock to set right"
+            ),
+        )
+        .field("timestamp")),
+    }
+}
+
 /// `GET /hooks/wecom`: URL verification; answers the decrypted `echostr`.
 pub async fn verify(State(app): State<App>, Query(q): Query<Signed>) -> ApiResult<String> {
     let crypt = crypt(&app)?;
     let echo = q.echostr.as_deref().ok_or_else(|| {
         ApiError::bad_request("missing_echostr", "URL verification needs echostr").field("echostr")
     })?;
-    crypt
+    let plain = crypt
         .open(&q.msg_signature, &q.timestamp, &q.nonce, echo)
-        .map_err(refused)
+        .map_err(refused)?;
+    fresh(&app, &q.timestamp)?;
+    Ok(plain)
 }
 
 /// `POST /hooks/wecom`: one encrypted event.
@@ -77,6 +100,7 @@ pub async fn event(
     let plain = crypt
         .open(&q.msg_signature, &q.timestamp, &q.nonce, &encrypted)
         .map_err(refused)?;
+    fresh(&app, &q.timestamp)?;
     let event = pond_wecom::parse(&plain).map_err(bad_xml)?;
     match &event {
         Event::ContactAdded {

@@ -5,16 +5,15 @@
 
 use super::visit;
 use crate::App;
+use crate::client_addr::ClientAddr;
 use crate::error::{ApiError, ApiResult};
 use crate::landing::{esc, prefers_chinese};
-use crate::redirect::client_ip;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pond_store::livecodes::{LiveCode, Target};
 use serde::Deserialize;
-use std::net::SocketAddr;
 
 /// The query a live code's link may carry.
 #[derive(Debug, Deserialize)]
@@ -30,7 +29,7 @@ pub struct Entry {
 pub async fn follow(
     State(app): State<App>,
     Path(code): Path<String>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    client: ClientAddr,
     headers: HeaderMap,
     query: Result<Query<Entry>, QueryRejection>,
 ) -> ApiResult<Response> {
@@ -47,13 +46,11 @@ pub async fn follow(
                     None
                 }
             });
-    // IP and user agent together: the IP alone would make every customer on
-    // the shop's Wi-Fi one visitor, sharing one place in one group.
-    let ua = headers
-        .get(header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default();
-    let visitor = app.hash(&format!("{}|{ua}", client_ip(&headers, peer)));
+    // The client's address alone: with the user agent in the key, a script
+    // that varies it took a seat per request and filled every group. The
+    // cost is that customers behind one address (the shop's Wi-Fi) share a
+    // seat for the repeat window, and see the same group.
+    let visitor = app.hash(&client.key());
     let now = app.now();
     let v = app
         .store

@@ -53,6 +53,11 @@ fn client(app: &App) -> reqwest::Result<reqwest::Client> {
         .timeout(app.config.webhook_timeout)
         // A redirect could carry a signed event to a host nobody registered.
         .redirect(reqwest::redirect::Policy::none())
+        // The guard judges the address connected to; a proxy would hide it.
+        .no_proxy()
+        .dns_resolver(std::sync::Arc::new(super::guard::GuardedResolver {
+            allow_private: app.config.webhook_allow_private,
+        }))
         .user_agent(concat!("Pond-Webhooks/", env!("CARGO_PKG_VERSION")))
         .build()
 }
@@ -94,7 +99,7 @@ async fn send_all(app: &App, client: &reqwest::Client, deliveries: Vec<Due>) -> 
     let mut sent = 0;
     let mut rest = deliveries.into_iter();
     while let Some(d) = rest.next() {
-        let attempt = send(client, &d).await;
+        let attempt = send(client, &d, app.config.webhook_allow_private).await;
         sent += 1;
         let ok = attempt.status.is_some_and(|s| (200..300).contains(&s));
         let outcome = if ok {
@@ -147,12 +152,14 @@ async fn send_all(app: &App, client: &reqwest::Client, deliveries: Vec<Due>) -> 
 }
 
 /// POSTs one delivery, signed at the moment of sending.
-async fn send(client: &reqwest::Client, d: &Due) -> Attempt {
+async fn send(client: &reqwest::Client, d: &Due, allow_private: bool) -> Attempt {
     let at = Timestamp::now();
     let started = Instant::now();
-    let result = match Secret::parse(&d.secret) {
-        Err(e) => Err(format!("the endpoint's secret is unusable: {e}")),
-        Ok(secret) => {
+    let allowed = super::guard::literal_allowed(&d.url, allow_private);
+    let result = match (Secret::parse(&d.secret), allowed) {
+        (Err(e), _) => Err(format!("the endpoint's secret is unusable: {e}")),
+        (_, Err(refused)) => Err(refused),
+        (Ok(secret), Ok(())) => {
             let ts = at.as_second();
             let signature = secret.sign(&d.msg_id, ts, d.body.as_bytes());
             let response = client

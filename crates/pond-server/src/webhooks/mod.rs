@@ -9,6 +9,7 @@
 
 pub mod delivery;
 pub mod group_states;
+pub mod guard;
 
 use crate::error::{ApiError, ApiResult};
 use jiff::Timestamp;

@@ -33,6 +33,15 @@ pub async fn spawn(db: TestDb) -> TestApp {
     spawn_with(db, Config::default()).await
 }
 
+/// Settings for a server behind a reverse proxy on loopback: tests that
+/// play many visitors give each its own `X-Forwarded-For`.
+pub fn behind_proxy() -> Config {
+    Config {
+        trusted_proxies: "127.0.0.1".parse().unwrap(),
+        ..Config::default()
+    }
+}
+
 /// A server with some settings of the test's own.
 pub async fn spawn_with(db: TestDb, config: Config) -> TestApp {
     let store = db.open().await;
