@@ -28,8 +28,10 @@ fn trusting_loopback() -> Config {
     }
 }
 
-/// A cookie-keeping client with the login form's CSRF token.
+/// A cookie-keeping client with the login form's CSRF token (an account
+/// exists, so the login page is shown rather than the first-run setup).
 async fn login_client(app: &support::TestApp) -> (reqwest::Client, String) {
+    support::console::user(app, "lily", pond_server::console::Role::Owner).await;
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
@@ -50,10 +52,21 @@ async fn login_client(app: &support::TestApp) -> (reqwest::Client, String) {
 async fn try_login(
     app: &support::TestApp,
     http: &reqwest::Client,
-    csrf: &str,
+    _: &str,
     forwarded: &str,
     username: &str,
 ) -> u16 {
+    // Each login form carries its own token: read a fresh one every time.
+    let page = http
+        .get(app.url("/console/login"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden(&page, "csrf");
+    let csrf = csrf.as_str();
     http.post(app.url("/console/login"))
         .header("x-forwarded-for", forwarded)
         .form(&[

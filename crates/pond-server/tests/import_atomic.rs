@@ -103,7 +103,7 @@ async fn truncated_exports_leave_nothing_and_the_intact_file_imports_cleanly(db:
     let reference = support::spawn(clean).await;
     for (format, file) in [
         ("telegram", telegram_export()),
-        ("discord", discord_export()),
+        ("discord-json", discord_export()),
     ] {
         let before = rows(&app.store).await;
         let cut = file[..file.len() * 9 / 10].to_vec();
