@@ -23,7 +23,8 @@ fn guild_channel_json() -> TestResult {
         report.summary,
         ImportSummary {
             groups: 1,
-            messages: 5,
+            messages: 4,
+            system: 1,
             senders: 4,
             joins: 2,
             leaves: 0,
@@ -74,6 +75,7 @@ fn group_dm_json() -> TestResult {
         ImportSummary {
             groups: 1,
             messages: 2,
+            system: 0,
             senders: 2,
             joins: 1,
             leaves: 2,
@@ -105,6 +107,7 @@ fn csv_en_us_month_first() -> TestResult {
         ImportSummary {
             groups: 1,
             messages: 6,
+            system: 0,
             senders: 4,
             joins: 0,
             leaves: 0,
@@ -151,6 +154,7 @@ fn csv_en_gb_day_first_with_bom() -> TestResult {
         ImportSummary {
             groups: 1,
             messages: 4,
+            system: 0,
             senders: 3,
             joins: 0,
             leaves: 0,

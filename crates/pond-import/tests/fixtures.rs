@@ -31,7 +31,8 @@ fn android_short_chat_is_month_first() -> TestResult {
         report.summary,
         ImportSummary {
             groups: 1,
-            messages: 5,
+            messages: 3,
+            system: 2,
             senders: 3,
             joins: 0,
             leaves: 0,
@@ -88,7 +89,8 @@ fn ios_12h_chat() -> TestResult {
         report.summary,
         ImportSummary {
             groups: 1,
-            messages: 12,
+            messages: 11,
+            system: 1,
             senders: 2,
             joins: 0,
             leaves: 0,
@@ -125,6 +127,7 @@ fn telegram_personal_chat() -> TestResult {
         ImportSummary {
             groups: 1,
             messages: 4,
+            system: 0,
             senders: 2,
             joins: 0,
             leaves: 0,

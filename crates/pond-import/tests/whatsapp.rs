@@ -27,7 +27,8 @@ fn android_24h_day_first_chinese() -> TestResult {
         report.summary,
         ImportSummary {
             groups: 1,
-            messages: 7,
+            messages: 5,
+            system: 2,
             senders: 4,
             joins: 4,
             leaves: 2,
@@ -102,7 +103,8 @@ fn ios_12h_month_first_with_marks() -> TestResult {
         report.summary,
         ImportSummary {
             groups: 1,
-            messages: 9,
+            messages: 7,
+            system: 2,
             senders: 4,
             joins: 3,
             leaves: 2,
@@ -164,7 +166,8 @@ fn ambiguous_dates_resolved_by_order_of_messages() -> TestResult {
         report.summary,
         ImportSummary {
             groups: 1,
-            messages: 6,
+            messages: 5,
+            system: 1,
             senders: 3,
             joins: 0,
             leaves: 0,
