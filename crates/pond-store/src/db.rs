@@ -182,10 +182,24 @@ impl Store {
         match &self.pools {
             Pools::Sqlite { write, .. } => write.run(op).await,
             Pools::Postgres(pool) => {
-                let mut tx = Tx::Postgres(pool.begin().await.map_err(StoreError::from)?);
-                let value = op(&mut tx).await?;
-                tx.commit().await?;
-                Ok(value)
+                // The transaction runs to its end on a task of its own, even
+                // when the caller goes away (a client that disconnects drops
+                // its request's future). Cancelled between sending BEGIN and
+                // reading its answer, sqlx 0.8 forgets the transaction and
+                // hands the connection on inside it ("there is already a
+                // transaction in progress" for the next borrower); cancelled
+                // between COMMIT and its answer, it rolls back a transaction
+                // that is already over ("there is no transaction in
+                // progress"). SQLite's writer thread already works this way.
+                let pool = pool.clone();
+                tokio::spawn(async move {
+                    let mut tx = Tx::Postgres(pool.begin().await.map_err(StoreError::from)?);
+                    let value = op(&mut tx).await?;
+                    tx.commit().await?;
+                    Ok(value)
+                })
+                .await
+                .map_err(|e| E::from(StoreError::Unavailable(e.to_string())))?
             }
         }
     }
@@ -195,7 +209,16 @@ impl Store {
     pub async fn read(&self) -> Result<Tx> {
         Ok(match &self.pools {
             Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
-            Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Pools::Postgres(pool) => {
+                // BEGIN on a task of its own, so that a caller cancelled
+                // mid-BEGIN still gets a whole transaction, dropped (and
+                // rolled back) properly; see `write`.
+                let pool = pool.clone();
+                let tx = tokio::spawn(async move { pool.begin().await })
+                    .await
+                    .map_err(|e| StoreError::Unavailable(e.to_string()))??;
+                Tx::Postgres(tx)
+            }
         })
     }
 

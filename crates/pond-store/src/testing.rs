@@ -108,3 +108,20 @@ pub async fn count(store: &Store, table: &str) -> i64 {
         crate::on_conn!(&mut tx, |c| sqlx::query_scalar(&sql).fetch_one(c).await);
     n.unwrap_or_else(|e| panic!("cannot count {table}: {e}"))
 }
+
+/// PostgreSQL: how many other connections to this database sit idle
+/// inside a transaction (a transaction nobody will finish).
+pub async fn idle_in_transaction(store: &Store) -> i64 {
+    let mut tx = store
+        .read()
+        .await
+        .unwrap_or_else(|e| panic!("cannot read the test database: {e}"));
+    let n: Result<i64, sqlx::Error> = crate::on_conn!(&mut tx, |c| sqlx::query_scalar(
+        "SELECT COUNT(*) FROM pg_stat_activity
+         WHERE datname = current_database() AND pid <> pg_backend_pid()
+           AND state LIKE 'idle in transaction%'"
+    )
+    .fetch_one(c)
+    .await);
+    n.unwrap_or_else(|e| panic!("cannot read pg_stat_activity: {e}"))
+}
