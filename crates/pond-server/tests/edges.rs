@@ -125,10 +125,22 @@ async fn bad_input_gets_named_4xx(db: TestDb) {
     .await;
     assert_error("not JSON", &r, 415, "unsupported_media_type");
 
-    let r = raw(&app, "GET", "/r/NOSUCHCODE", None, None, vec![]).await;
-    assert_error("unknown code", &r, 404, "not_found");
-    let r = raw(&app, "GET", "/r/%F0%9F%92%90/qr.png", None, None, vec![]).await;
-    assert_error("garbage code", &r, 404, "not_found");
+    // The public doors answer JSON to a client that asks for it (a
+    // customer's browser gets a page: tests/friendly_pages.rs).
+    for (case, path) in [
+        ("unknown code", "/r/NOSUCHCODE"),
+        ("garbage code", "/r/%F0%9F%92%90/qr.png"),
+    ] {
+        let resp = app
+            .http
+            .get(app.url(path))
+            .header("accept", "application/json")
+            .send()
+            .await
+            .unwrap();
+        let r = (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null));
+        assert_error(case, &r, 404, "not_found");
+    }
     let r = app
         .post(
             "/api/v1/members",
