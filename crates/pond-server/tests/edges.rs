@@ -138,7 +138,10 @@ async fn bad_input_gets_named_4xx(db: TestDb) {
             .send()
             .await
             .unwrap();
-        let r = (resp.status().as_u16(), resp.json().await.unwrap_or(Value::Null));
+        let r = (
+            resp.status().as_u16(),
+            resp.json().await.unwrap_or(Value::Null),
+        );
         assert_error(case, &r, 404, "not_found");
     }
     let r = app

@@ -124,10 +124,11 @@ pub async fn import(store: &Store, time_zone: Option<&str>, a: ImportArgs) -> Re
     } else {
         let secs = started.elapsed().as_secs_f64();
         println!(
-            "{}: {} groups, {} messages, {} senders, {} joins, {} leaves, {} skipped ({:.1} s, {:.0} messages/s)",
+            "{}: {} groups, {} messages, {} system, {} senders, {} joins, {} leaves, {} skipped ({:.1} s, {:.0} messages/s)",
             imported.format,
             imported.groups,
             imported.messages,
+            imported.system,
             imported.senders,
             imported.joins,
             imported.leaves,
