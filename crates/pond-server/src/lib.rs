@@ -140,6 +140,9 @@ impl Default for Config {
     }
 }
 
+/// A live token's id and name, and when the database last said so.
+type CachedToken = (i64, String, Instant);
+
 /// Shared state of the app: cheap to clone into every request.
 #[derive(Clone)]
 pub struct App {
@@ -176,7 +179,7 @@ pub struct App {
     /// The one-time code the first-run setup page asks for; printed by
     /// `pond serve` while there is no account.
     pub setup_code: Arc<str>,
-    tokens: Arc<RwLock<HashMap<String, (i64, String, Instant)>>>,
+    tokens: Arc<RwLock<HashMap<String, CachedToken>>>,
     /// The lifecycle thresholds in force: the console's saved ones, else
     /// the configured ones. Changed live from the settings page.
     lifecycle: Arc<RwLock<pond_community::lifecycle::Thresholds>>,

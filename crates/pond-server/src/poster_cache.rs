@@ -31,9 +31,12 @@ pub struct PosterKey {
     pub name: Option<String>,
 }
 
+/// The kept posters and their total size in bytes.
+type Kept = (lru::LruCache<PosterKey, Arc<[u8]>>, usize);
+
 /// The cache and the render bound.
 pub struct PosterCache {
-    posters: Mutex<(lru::LruCache<PosterKey, Arc<[u8]>>, usize)>,
+    posters: Mutex<Kept>,
     /// Renders at once: one per core.
     pub renders: Semaphore,
 }
