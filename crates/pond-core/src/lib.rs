@@ -18,6 +18,7 @@ pub mod privacy;
 pub mod program;
 pub mod referral;
 pub mod reward;
+pub mod roster;
 pub mod trust;
 pub mod validation;
 pub mod value_audit;

@@ -48,7 +48,7 @@ impl Lang {
         }
     }
 
-    pub(crate) fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
+    pub fn t<'a>(self, zh: &'a str, en: &'a str) -> &'a str {
         match self {
             Lang::Zh => zh,
             Lang::En => en,

@@ -75,6 +75,10 @@ pub struct MemberView {
     pub referral: Option<ReferralView>,
     /// Why a code given at signup did not attribute, if it did not.
     pub attribution_error: Option<String>,
+    /// The shop's tags on them, alphabetical.
+    pub tags: Vec<String>,
+    /// When they were erased (RFC 3339): the member is then a tombstone.
+    pub erased_at: Option<String>,
 }
 
 impl MemberInput {
@@ -193,7 +197,10 @@ pub async fn view(tx: &mut Tx, m: Member) -> ApiResult<MemberView> {
         Some(r) => Some(referrals::view(tx, r).await?),
         None => None,
     };
+    let tags = pond_store::tags::of(tx, m.id).await?;
     Ok(MemberView {
+        tags,
+        erased_at: m.erased_at.map(|t| t.to_string()),
         id: m.id,
         name: m.name,
         keys: m

@@ -27,7 +27,10 @@ pond_store::both_backends!(
     the_first_chat_data_fixes_the_time_zone,
 );
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pond-import/tests/data/public");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../pond-import/tests/data/public"
+);
 
 fn settings(staff: &[&str]) -> Settings {
     Settings {

@@ -22,7 +22,10 @@ pond_store::both_backends!(
     viewers_and_forged_posts_are_refused,
 );
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pond-import/tests/data/public");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../pond-import/tests/data/public"
+);
 
 /// Two groups: "Roses" from a WhatsApp export with eight weeks of live
 /// messages after it and two complaints today, and "ShortChat" from an

@@ -14,7 +14,10 @@ pond_store::both_backends!(
     complaints_become_alerts
 );
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pond-import/tests/data/public");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../pond-import/tests/data/public"
+);
 
 async fn upload(app: &support::TestApp, query: &str, bytes: Vec<u8>) -> (u16, Value) {
     let resp = app

@@ -27,7 +27,10 @@ pond_store::both_backends!(
     bad_endpoints_are_refused,
 );
 
-const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../pond-import/tests/data/public");
+const FIXTURES: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../pond-import/tests/data/public"
+);
 const ALL: [&str; 7] = [
     "referral.created",
     "referral.flagged",

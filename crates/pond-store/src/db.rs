@@ -123,6 +123,11 @@ impl Store {
             // acknowledged reward survives a crash or power loss.
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
+            // Freed cells and pages are overwritten with zeros, so a value
+            // updated or deleted (a member's erasure above all) leaves no
+            // stale copy in the page's free space or the free list. Pond
+            // frees little (imports append), so the extra writes are rare.
+            .pragma("secure_delete", "on")
             .busy_timeout(Duration::from_secs(10));
         // A larger page cache for the writer: bulk imports touch the same
         // index pages batch after batch (64 MiB; readers keep the default).
@@ -197,6 +202,47 @@ impl Store {
             Pools::Sqlite { read, .. } => Tx::Sqlite(read.begin().await?),
             Pools::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
+    }
+
+    /// Makes rows an erasure rewrote unreadable from the files, after its
+    /// commit. SQLite: the erasure's own `secure_delete` zeroed the freed
+    /// cells and pages in the main file; a `wal_checkpoint(TRUNCATE)`
+    /// writes the new pages home and empties the WAL, which still held the
+    /// old page images. PostgreSQL: `VACUUM` of the rewritten tables
+    /// removes the dead row versions, so no query, dump or replica can see
+    /// them. `false` when the WAL stayed busy (a long read) or VACUUM was
+    /// refused: the caller says so, and a later purge finishes the job.
+    pub async fn purge(&self, tables: &[&str]) -> Result<bool> {
+        match &self.pools {
+            Pools::Sqlite { opts, .. } => {
+                let mut conn = SqliteConnection::connect_with(&**opts).await?;
+                let mut done = false;
+                for _ in 0..50 {
+                    let (busy, _, _): (i64, i64, i64) =
+                        sqlx::query_as("PRAGMA wal_checkpoint(TRUNCATE)")
+                            .fetch_one(&mut conn)
+                            .await?;
+                    if busy == 0 {
+                        done = true;
+                        break;
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                conn.close().await?;
+                Ok(done)
+            }
+            Pools::Postgres(_) if tables.is_empty() => Ok(true),
+            Pools::Postgres(pool) => {
+                let sql = format!("VACUUM {}", tables.join(", "));
+                match sqlx::raw_sql(&sql).execute(pool).await {
+                    Ok(_) => Ok(true),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "VACUUM after an erasure failed");
+                        Ok(false)
+                    }
+                }
+            }
+        }
     }
 
     /// Closes every connection (used before exit so SQLite checkpoints).

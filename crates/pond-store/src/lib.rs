@@ -30,13 +30,16 @@ pub mod livecodes;
 pub mod members;
 pub mod notices;
 pub mod posters;
+pub mod privacy;
 pub mod programs;
 pub mod referral_graph;
 pub mod referrals;
 pub mod rewards;
 pub mod rollups;
+pub mod roster;
 mod sql;
 mod sqlite_direct;
+pub mod tags;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod time;

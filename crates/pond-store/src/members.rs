@@ -25,6 +25,9 @@ pub struct Member {
     pub keys: Vec<(KeyKind, String)>,
     /// Their answer to "how did you hear about us?", if asked.
     pub heard_from: Option<HeardFrom>,
+    /// When they were erased: the row is then a tombstone that keeps the
+    /// ledger and the counts true but names no one.
+    pub erased_at: Option<Timestamp>,
 }
 
 /// A member to create.
@@ -53,9 +56,11 @@ struct Row {
     device_hash: Option<String>,
     created_at: i64,
     heard_from: Option<String>,
+    erased_at: Option<i64>,
 }
 
-const COLUMNS: &str = "id, name, existing_customer, ip_hash, device_hash, created_at, heard_from";
+const COLUMNS: &str =
+    "id, name, existing_customer, ip_hash, device_hash, created_at, heard_from, erased_at";
 
 /// Inserts a member with their keys. A key that belongs to someone else
 /// fails with [`StoreError::Conflict`] naming it; call [`owner_of`] first to
@@ -136,7 +141,7 @@ pub async fn get(tx: &mut Tx, id: i64) -> Result<Option<Member>> {
     }
 }
 
-/// Members whose name or a key contains `q` (case-insensitive), newest
+/// Members whose name, a key or a tag contains `q` (case-insensitive), newest
 /// first, `limit` at most, before id `before` when paging.
 pub async fn search(
     tx: &mut Tx,
@@ -149,7 +154,8 @@ pub async fn search(
         "SELECT {COLUMNS} FROM members m
          WHERE ($1 IS NULL OR id < $1)
            AND ($2 IS NULL OR lower(coalesce(name, '')) LIKE $2
-                OR EXISTS (SELECT 1 FROM member_keys k WHERE k.member_id = m.id AND lower(k.value) LIKE $2))
+                OR EXISTS (SELECT 1 FROM member_keys k WHERE k.member_id = m.id AND lower(k.value) LIKE $2)
+                OR EXISTS (SELECT 1 FROM member_tags t WHERE t.member_id = m.id AND lower(t.tag) LIKE $2))
          ORDER BY id DESC LIMIT $3"
     );
     let rows: Vec<Row> = on_conn!(tx, |c| sqlx::query_as(&sql)
@@ -223,5 +229,6 @@ fn from_row(r: Row, keys: Vec<(KeyKind, String)>) -> Result<Member> {
         created_at: ts(r.created_at),
         keys,
         heard_from,
+        erased_at: r.erased_at.map(ts),
     })
 }

@@ -69,7 +69,7 @@ pub enum Command {
     /// Create and list referral programs.
     #[command(subcommand)]
     Program(ProgramCmd),
-    /// Add members and read their balances.
+    /// Members: add, link, balances, export, erase, import, export-all.
     #[command(subcommand)]
     Member(MemberCmd),
     /// Record an event (signup, order.paid, order.refunded, custom).
@@ -287,6 +287,27 @@ pub enum MemberCmd {
         /// Member id.
         member: i64,
     },
+    /// Everything Pond holds about a member, as one JSON document.
+    Export {
+        /// Member id.
+        member: i64,
+    },
+    /// Erase a member: what names them goes, ledger amounts and counts stay.
+    Erase {
+        /// Member id.
+        member: i64,
+    },
+    /// Import customers from a CSV file (name, phone, email, tags, joined,
+    /// heard_from); matched by phone and email, so a second run is a no-op.
+    Import {
+        /// The CSV file (UTF-8, header line first).
+        file: PathBuf,
+        /// Check every line and report problems; write nothing.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Every member as CSV on stdout, in the columns `import` reads.
+    ExportAll,
 }
 
 /// An event.
@@ -419,6 +440,10 @@ pub async fn member(store: &Store, region: &str, cmd: MemberCmd) -> Result<()> {
             println!("{}", pond_server::redirect::link_url(&app, &l.code));
             Ok(())
         }
+        MemberCmd::Export { member } => crate::privacy::export(store, member).await,
+        MemberCmd::Erase { member } => crate::privacy::erase(store, member).await,
+        MemberCmd::Import { file, dry_run } => crate::privacy::import(&app, &file, dry_run).await,
+        MemberCmd::ExportAll => crate::privacy::export_all(&app).await,
         MemberCmd::Balances { member } => {
             let mut tx = store.read().await?;
             if pond_store::members::get(&mut tx, member).await?.is_none() {

@@ -6,6 +6,7 @@ mod community;
 mod demo;
 mod demo_groups;
 mod growth;
+mod privacy;
 mod simulate;
 mod trust;
 mod users;

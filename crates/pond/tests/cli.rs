@@ -200,7 +200,10 @@ fn classify_reads_lines_and_writes_json_lines() {
 fn pond_imports_chat_exports_and_reports_groups() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("groups.db").display());
-    let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../pond-import/tests/data/public");
+    let fixtures = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../pond-import/tests/data/public"
+    );
     let chat = format!("{fixtures}/whatsapp/android-short-chat.txt");
     let tz = ["--time-zone", "Asia/Shanghai"];
 

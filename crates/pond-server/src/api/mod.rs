@@ -8,6 +8,7 @@ mod members;
 mod notices;
 mod params;
 mod posters;
+mod privacy;
 mod programs;
 mod referrals;
 pub(crate) mod simulate;
@@ -56,6 +57,7 @@ use utoipa::{Modify, OpenApi};
         livecodes::create, livecodes::list, livecodes::get_one, livecodes::patch,
         livecodes::add_target, livecodes::patch_target, livecodes::put_qr,
         posters::put_template, posters::get_template, posters::member_poster,
+        privacy::export, privacy::erase, privacy::set_tags,
     ),
     components(schemas(ErrorBody, ErrorDetail)),
     modifiers(&Bearer),
@@ -90,6 +92,10 @@ pub fn router(app: App) -> Router {
         .route("/members/{id}/balances", get(members::balances))
         .route("/members/{id}/ledger", get(members::ledger))
         .route("/members/{id}/redemptions", post(members::redeem))
+        // A customer's data (issue 21).
+        .route("/members/{id}/export", get(privacy::export))
+        .route("/members/{id}/erase", post(privacy::erase))
+        .route("/members/{id}/tags", put(privacy::set_tags))
         .route(
             "/referrals",
             post(referrals::attribute).get(referrals::list),

@@ -79,7 +79,11 @@ async fn page(
     let l = Lang::pick(q.lang.as_deref(), &headers);
     let now = app.now();
     let mut tx = app.store.read().await?;
-    let Some(member) = pond_store::members::get(&mut tx, id).await? else {
+    // An erased member's private page is gone with their data.
+    let Some(member) = pond_store::members::get(&mut tx, id)
+        .await?
+        .filter(|m| m.erased_at.is_none())
+    else {
         return Ok(StatusCode::NOT_FOUND.into_response());
     };
     let live: Vec<_> = pond_store::programs::active(&mut tx)

@@ -61,9 +61,12 @@ async fn search(State(app): State<App>, ctx: Ctx, Query(q): Query<SearchQuery>) 
     let q_value = text.unwrap_or_default();
     let body = html! {
         form.search method="get" action="/console/members" {
-            label { (l.t("姓名、手机号片段或编号", "Name, part of a phone number, or id"))
+            label { (l.t("姓名、手机号片段、标签或编号", "Name, part of a phone number, a tag, or id"))
                 input type="search" name="q" value=(q_value); }
             button type="submit" { (l.t("搜索", "Search")) }
+        }
+        @if ctx.role >= Role::Owner {
+            p { a href="/console/members/import" { (l.t("从表格导入 · 导出全部 (CSV)", "Import from a spreadsheet · export all (CSV)")) } }
         }
         @if found.is_empty() {
             p.muted { (l.t("没有找到会员。", "No members found.")) }
@@ -124,6 +127,7 @@ async fn detail(
     let entries = pond_store::ledger::entries_of(&mut tx, id, None, LATEST).await?;
     let rewards = pond_store::rewards::of_member(&mut tx, id, LATEST).await?;
     let trust = crate::trust::member_view(&mut tx, id, now).await?;
+    let tags = pond_store::tags::of(&mut tx, id).await?;
     let referred_by = match pond_store::referrals::of_invitee(&mut tx, id).await? {
         Some(r) => Some((r.inviter_id, member_name(&mut tx, r.inviter_id).await?)),
         None => None,
@@ -145,6 +149,8 @@ async fn detail(
     let body = html! {
         p { a href="/console/members" { "← " (l.t("全部会员", "All members")) } }
         @if q.done.as_deref() == Some("link") { p.ok { (l.t("推荐链接已生成。", "Referral link created.")) } }
+        @if q.done.as_deref() == Some("tags") { p.ok { (l.t("标签已保存。", "Tags saved.")) } }
+        @if q.done.as_deref() == Some("erased") { p.ok { (l.t("个人数据已删除。", "Personal data erased.")) } }
         div.two {
             section {
                 h2 { (l.t("资料", "Profile")) }
@@ -177,6 +183,7 @@ async fn detail(
                 }
             }
         }
+        (super::privacy::member_section(&ctx, &m, &tags))
         section {
             h2 { (l.t("推荐链接", "Referral links")) }
             div.links {

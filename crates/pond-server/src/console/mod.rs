@@ -23,6 +23,7 @@ pub mod imports;
 pub mod members;
 pub mod overview;
 mod page;
+pub mod privacy;
 pub mod programs;
 pub mod review;
 pub mod settings;
@@ -49,6 +50,7 @@ pub fn router() -> Router<App> {
         .route("/console/assets/{file}", get(assets::serve))
         .merge(programs::routes())
         .merge(review::routes())
+        .merge(privacy::routes())
         .merge(members::routes())
         .merge(customer::routes())
         .merge(groups::routes())
