@@ -260,6 +260,16 @@ pub async fn import(
     if !report.problems.is_empty() {
         return Ok(report);
     }
+    // What matched members have, read once, so a row that brings nothing
+    // new costs no statement: importing a file again writes nothing.
+    let (mut have, mut nameless) = if plan.iter().any(|(_, owner)| owner.is_some()) {
+        (
+            pond_store::tags::all(tx).await?,
+            pond_store::roster::nameless(tx).await?,
+        )
+    } else {
+        Default::default()
+    };
     for (c, owner) in plan {
         let tags: Vec<String> = c.tags.iter().map(|t| t.as_str().to_string()).collect();
         match owner {
@@ -283,19 +293,21 @@ pub async fn import(
                 pond_store::tags::add(tx, id, &tags).await?;
             }
             Some(member) => {
-                let have = pond_store::tags::of(tx, member).await?;
-                let mut changed = tags.iter().any(|t| !have.contains(t));
-                if !dry_run {
-                    pond_store::tags::add(tx, member, &tags).await?;
+                let had = have.entry(member).or_default();
+                let new_tags: Vec<String> =
+                    tags.iter().filter(|t| !had.contains(t)).cloned().collect();
+                had.extend(new_tags.iter().cloned());
+                let mut changed = !new_tags.is_empty();
+                if changed && !dry_run {
+                    pond_store::tags::add(tx, member, &new_tags).await?;
                 }
-                if let Some(name) = &c.name {
-                    changed |= if dry_run {
-                        pond_store::members::get(tx, member)
-                            .await?
-                            .is_some_and(|m| m.name.is_none() && m.erased_at.is_none())
-                    } else {
-                        pond_store::roster::fill_name(tx, member, name).await?
-                    };
+                if let Some(name) = &c.name
+                    && nameless.remove(&member)
+                {
+                    changed = true;
+                    if !dry_run {
+                        pond_store::roster::fill_name(tx, member, name).await?;
+                    }
                 }
                 if changed {
                     report.updated += 1;

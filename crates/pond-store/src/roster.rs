@@ -37,6 +37,16 @@ pub async fn fill_name(tx: &mut Tx, member: i64, name: &str) -> Result<bool> {
     Ok(n > 0)
 }
 
+/// Members without a name (erased ones left out), whom a file may name.
+pub async fn nameless(tx: &mut Tx) -> Result<std::collections::HashSet<i64>> {
+    let ids: Vec<i64> = on_conn!(tx, |c| sqlx::query_scalar(
+        "SELECT id FROM members WHERE name IS NULL AND erased_at IS NULL"
+    )
+    .fetch_all(c)
+    .await)?;
+    Ok(ids.into_iter().collect())
+}
+
 /// A member as a row of the exported file.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Listed {
@@ -54,14 +64,13 @@ pub struct Listed {
 
 /// Every member not erased, by id, with their keys (two queries).
 pub async fn everyone(tx: &mut Tx) -> Result<Vec<Listed>> {
-    let rows: Vec<(i64, Option<String>, i64, Option<String>)> =
-        on_conn!(tx, |c| {
-            sqlx::query_as(
+    let rows: Vec<(i64, Option<String>, i64, Option<String>)> = on_conn!(tx, |c| {
+        sqlx::query_as(
         "SELECT id, name, created_at, heard_from FROM members WHERE erased_at IS NULL ORDER BY id"
     )
     .fetch_all(c)
     .await
-        })?;
+    })?;
     let keys: Vec<(i64, String, String)> = on_conn!(tx, |c| sqlx::query_as(
         "SELECT member_id, kind, value FROM member_keys ORDER BY member_id, kind"
     )
