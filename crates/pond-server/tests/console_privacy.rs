@@ -3,6 +3,8 @@
 //! the CSV import's dry run with its lines named in zh and en, and the
 //! pages in Chromium at 375 px.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use fantoccini::Locator;

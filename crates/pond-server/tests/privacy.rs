@@ -5,6 +5,8 @@
 //! PostgreSQL through pg_dump), keeps the inviter's balance, and is a
 //! no-op the second time.
 
+#![allow(clippy::unwrap_used)]
+
 mod support;
 
 use pond_store::privacy::{MEMBER_TABLES, OTHER_TABLES};

@@ -2,6 +2,8 @@
 //! imported again as a no-op, a file with bad lines refused by the dry run
 //! with every line named, and the export of every member read back.
 
+#![allow(clippy::unwrap_used)]
+
 use jiff::Timestamp;
 use jiff::tz::TimeZone;
 use pond_core::identity::Region;
